@@ -1,0 +1,25 @@
+"""dedup: find reused passages in news text and say where they came from.
+
+Each stage is a module of its own and is re-exported here; :func:`find_clusters`
+and :func:`cluster_files` run the whole pipeline.
+"""
+
+from .cluster import Cluster, ClusterMember, Verified, build_clusters, group_passages, verify_pairs
+from .errors import DedupError, InputError, ParameterError
+from .index import Candidates, band_keys, candidate_pairs, optimal_bands
+from .ingest import Document, IngestReport, Skipped, read_documents
+from .normalize import NormalizedText, TokenBatch, normalize, tokenize_batch
+from .pipeline import ClusterResult, Params, SignedBatch, cluster_files, find_clusters, sign_documents
+from .segment import Passage, Passages, paragraph_spans, segment_batch, sentence_spans
+from .sign import Scheme, Signatures, from_lean_minhash, sign_batch, to_lean_minhash
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "Candidates", "Cluster", "ClusterMember", "ClusterResult", "DedupError", "Document", "IngestReport",
+    "InputError", "NormalizedText", "Params", "ParameterError", "Passage", "Passages", "Scheme",
+    "SignedBatch", "Signatures", "Skipped", "TokenBatch", "Verified", "band_keys", "build_clusters",
+    "candidate_pairs", "cluster_files", "find_clusters", "from_lean_minhash", "group_passages",
+    "normalize", "optimal_bands", "paragraph_spans", "read_documents", "segment_batch", "sentence_spans",
+    "sign_batch", "sign_documents", "to_lean_minhash", "tokenize_batch", "verify_pairs", "__version__",
+]

@@ -1,0 +1,124 @@
+"""The ``dedup`` command: parse options, call the library, report errors.
+
+Exit codes: 0 done, 1 bad input or parameters, 2 usage.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from contextlib import contextmanager
+from typing import Callable, Iterator, TextIO
+
+import click
+
+from . import __version__
+from .errors import DedupError
+from .pipeline import Params, cluster_files, default_jobs
+from .report import CLUSTER_FORMATS, write_clusters
+
+
+class _Failure(click.ClickException):
+    exit_code = 1
+
+
+class _Progress:
+    """Documents signed so far, on stderr: redrawn in place on a terminal,
+    a line every few seconds otherwise."""
+
+    def __init__(self, stream: TextIO, every: float = 5.0) -> None:
+        self.stream, self.every = stream, every
+        self.tty = stream.isatty()
+        self.done, self.started, self.shown = 0, time.monotonic(), time.monotonic()
+
+    def __call__(self, count: int) -> None:
+        self.done += count
+        now = time.monotonic()
+        if self.tty or now - self.shown >= self.every:
+            rate = self.done / max(now - self.started, 1e-9)
+            end = "\r" if self.tty else "\n"
+            self.stream.write(f"signed {self.done:,} documents ({rate:,.0f}/s){end}")
+            self.stream.flush()
+            self.shown = now
+
+    def close(self) -> None:
+        if self.tty and self.done:
+            self.stream.write("\n")
+
+
+@contextmanager
+def _output(path: str | None) -> Iterator[TextIO]:
+    if path is None or path == "-":
+        yield sys.stdout
+        return
+    try:
+        with open(path, "w", encoding="utf-8", newline="") as handle:
+            yield handle
+    except OSError as exc:
+        raise _Failure(f"cannot write {path}: {exc.strerror}") from None
+
+
+def _summary(result, stream: TextIO) -> None:
+    s, ingest = result.stats, result.ingest
+    click.echo(
+        f"dedup: {s['documents']} documents, {s['passages']} passages, {s['candidates']} candidate pairs, "
+        f"{s['verified']} verified, {s['clusters']} clusters; {len(ingest.fallback_decoded)} decoded by "
+        f"fallback; {len(ingest.skipped)} skipped",
+        file=stream,
+    )
+    for skipped in ingest.skipped:
+        click.echo(f"dedup: skipped {skipped.location}: {skipped.reason}", file=stream)
+
+
+def _run(action: Callable[[], None]) -> None:
+    try:
+        action()
+    except DedupError as exc:
+        raise _Failure(str(exc)) from None
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="dedup")
+def main() -> None:
+    """Find reused passages in news text and tell where they came from."""
+
+
+@main.command()
+@click.argument("inputs", nargs=-1, required=True, metavar="INPUT...")
+@click.option("--threshold", type=float, default=0.5, show_default=True,
+              help="Estimated Jaccard similarity two passages need to be clustered.")
+@click.option("--containment", "containment_threshold", type=float, default=0.8, show_default=True,
+              help="Estimated containment of a shorter passage in a longer one that also counts as a match.")
+@click.option("--num-perm", type=int, default=128, show_default=True, help="MinHash permutations.")
+@click.option("--ngram", type=int, default=5, show_default=True, help="Tokens per shingle.")
+@click.option("--seed", type=int, default=1, show_default=True, help="Seed of the MinHash permutations.")
+@click.option("--format", "fmt", type=click.Choice(CLUSTER_FORMATS), default="text", show_default=True,
+              help="Output format.")
+@click.option("-o", "--output", type=str, default=None, help="Write here instead of stdout.")
+@click.option("--jobs", type=int, default=None, help="Worker processes [default: all cores].")
+@click.option("--skip-bad", is_flag=True, help="Skip (and report) malformed records instead of stopping.")
+@click.option("-q", "--quiet", is_flag=True, help="No progress or summary on stderr.")
+def cluster(inputs, threshold, containment_threshold, num_perm, ngram, seed, fmt, output, jobs, skip_bad, quiet):
+    """Cluster the passages that several documents share.
+
+    INPUT is a folder (every *.txt below it), a text file, a JSON Lines file
+    (.jsonl, .jsonl.gz, .jsonl.zst) or CSV/TSV with `id` and `text`, or `-`
+    for JSON Lines on stdin.
+    """
+    def action() -> None:
+        params = Params(threshold=threshold, containment_threshold=containment_threshold,
+                        num_perm=num_perm, ngram=ngram, seed=seed)
+        progress = None if quiet else _Progress(sys.stderr)
+        result = cluster_files(inputs, params, skip_bad=skip_bad, jobs=jobs or default_jobs(), progress=progress)
+        if progress:
+            progress.close()
+        with _output(output) as out:
+            write_clusters(result, out, fmt)
+        if not quiet:
+            _summary(result, sys.stderr)
+
+    _run(action)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

@@ -1,0 +1,184 @@
+"""Verified clusters of shared passages.
+
+Every candidate pair is verified on the full signature before it may join
+anything: estimated Jaccard similarity at least ``threshold``, or estimated
+containment of the smaller passage in the larger at least
+``containment_threshold`` (a paragraph quoted inside a longer one). Verified
+pairs are merged with union-find, strongest first, and two groups merge only
+if their representatives verify against each other too, so a cluster cannot
+chain through a series of partial overlaps into members that share nothing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Sequence
+
+import numpy as np
+
+from .errors import ParameterError
+from .index import Candidates
+
+__all__ = ["Verified", "ClusterMember", "Cluster", "verify_pairs", "group_passages", "build_clusters"]
+
+_CHUNK = 1 << 16
+
+
+@dataclass(frozen=True, eq=False)
+class Verified:
+    """Candidate pairs that passed verification, with their estimated similarity."""
+
+    left: np.ndarray
+    right: np.ndarray
+    jaccard: np.ndarray
+    containment: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.left)
+
+
+@dataclass(frozen=True)
+class ClusterMember:
+    """A stretch of one document in a cluster: ``text[start:end]`` of the original."""
+
+    doc: str
+    start: int
+    end: int
+
+
+@dataclass(frozen=True)
+class Cluster:
+    """Passages several documents share. ``id`` depends only on content."""
+
+    id: str
+    members: tuple[ClusterMember, ...]
+    similarity: float  # the weakest verified link that holds it together
+
+    @property
+    def size(self) -> int:
+        return len(self.members)
+
+    @property
+    def documents(self) -> int:
+        return len({m.doc for m in self.members})
+
+
+def estimate(values: np.ndarray, sizes: np.ndarray, left: np.ndarray, right: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Estimated (Jaccard, containment of the smaller in the larger) of pairs."""
+    jaccard = np.empty(len(left), dtype=np.float64)
+    for lo in range(0, len(left), _CHUNK):
+        a, b = left[lo : lo + _CHUNK], right[lo : lo + _CHUNK]
+        jaccard[lo : lo + _CHUNK] = (values[a] == values[b]).mean(axis=1)
+    size_a, size_b = sizes[left].astype(np.float64), sizes[right].astype(np.float64)
+    intersection = jaccard * (size_a + size_b) / (1.0 + jaccard)
+    containment = np.minimum(intersection / np.maximum(np.minimum(size_a, size_b), 1.0), 1.0)
+    return jaccard, containment
+
+
+def _check(threshold: float, containment_threshold: float) -> None:
+    for name, value in (("threshold", threshold), ("containment_threshold", containment_threshold)):
+        if not 0.0 < value <= 1.0:
+            raise ParameterError(f"{name} must be in (0, 1], got {value}")
+
+
+def verify_pairs(
+    values: np.ndarray,
+    sizes: np.ndarray,
+    candidates: Candidates,
+    *,
+    threshold: float = 0.5,
+    containment_threshold: float = 0.8,
+) -> Verified:
+    """Keep the candidate pairs whose full signatures agree enough."""
+    _check(threshold, containment_threshold)
+    jaccard, containment = estimate(values, sizes, candidates.left, candidates.right)
+    ok = (jaccard >= threshold) | (containment >= containment_threshold)
+    return Verified(candidates.left[ok], candidates.right[ok], jaccard[ok], containment[ok])
+
+
+def _find(parent: list[int], x: int) -> int:
+    root = x
+    while parent[root] != root:
+        root = parent[root]
+    while parent[x] != root:
+        parent[x], x = root, parent[x]
+    return root
+
+
+def group_passages(
+    values: np.ndarray,
+    sizes: np.ndarray,
+    verified: Verified,
+    *,
+    rank: np.ndarray,
+    threshold: float = 0.5,
+    containment_threshold: float = 0.8,
+) -> np.ndarray:
+    """Union-find over verified pairs; returns a group label per passage (-1: alone).
+
+    Pairs are merged strongest first, ties broken by ``rank``, so the result
+    does not depend on input order. Each group's representative is its
+    lowest-ranked passage; two groups merge only if their representatives
+    pass the same test as a candidate pair.
+    """
+    _check(threshold, containment_threshold)
+    n = len(values)
+    strength = np.maximum(verified.jaccard, verified.containment)
+    order = np.lexsort((rank[verified.right], rank[verified.left], -strength))
+    parent = list(range(n))
+    representative = list(range(n))
+    for i in order.tolist():
+        a, b = _find(parent, int(verified.left[i])), _find(parent, int(verified.right[i]))
+        if a == b:
+            continue
+        ra, rb = representative[a], representative[b]
+        if {ra, rb} != {int(verified.left[i]), int(verified.right[i])}:
+            j, c = estimate(values, sizes, np.array([ra]), np.array([rb]))
+            if j[0] < threshold and c[0] < containment_threshold:
+                continue
+        parent[b] = a
+        representative[a] = ra if rank[ra] <= rank[rb] else rb
+    labels = np.array([_find(parent, x) for x in range(n)], dtype=np.int64)
+    counts = np.bincount(labels, minlength=n)
+    labels[counts[labels] < 2] = -1
+    return labels
+
+
+def _merge_spans(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    merged: list[tuple[int, int]] = []
+    for start, end in sorted(spans):
+        if merged and start <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(merged[-1][1], end))
+        else:
+            merged.append((start, end))
+    return merged
+
+
+def build_clusters(
+    labels: np.ndarray,
+    *,
+    doc: np.ndarray,
+    start: np.ndarray,
+    end: np.ndarray,
+    doc_ids: Sequence[str],
+    verified: Verified,
+) -> list[Cluster]:
+    """Clusters from group labels: overlapping passages of one document merge
+    into one member; clusters are numbered in order of their first member."""
+    strength = np.maximum(verified.jaccard, verified.containment)
+    weakest: dict[int, float] = {}
+    for a, b, s in zip(labels[verified.left].tolist(), labels[verified.right].tolist(), strength.tolist()):
+        if a >= 0 and a == b:
+            weakest[a] = min(weakest.get(a, 1.0), s)
+    groups: dict[int, dict[str, list[tuple[int, int]]]] = {}
+    for p in np.flatnonzero(labels >= 0).tolist():
+        by_doc = groups.setdefault(int(labels[p]), {})
+        by_doc.setdefault(doc_ids[doc[p]], []).append((int(start[p]), int(end[p])))
+    drafts = []
+    for label, by_doc in groups.items():
+        members = tuple(
+            ClusterMember(d, s, e) for d in sorted(by_doc) for s, e in _merge_spans(by_doc[d])
+        )
+        drafts.append((members, round(weakest.get(label, 1.0), 6)))
+    drafts.sort(key=lambda item: [(m.doc, m.start, m.end) for m in item[0]])
+    return [Cluster(f"c{i:06d}", members, sim) for i, (members, sim) in enumerate(drafts, 1)]

@@ -1,0 +1,32 @@
+"""The exceptions ``dedup`` raises, in one place.
+
+Every error a user can cause derives from :class:`DedupError` and carries the
+exit code the command line uses for it, so the CLI never has to guess.
+"""
+
+from __future__ import annotations
+
+__all__ = ["DedupError", "InputError", "ParameterError"]
+
+
+class DedupError(Exception):
+    """Base class of every error caused by input or parameters."""
+
+    exit_code = 1
+
+
+class InputError(DedupError):
+    """Bad input: names the file and, where there is one, the line."""
+
+    def __init__(self, message: str, *, path: str | None = None, line: int | None = None) -> None:
+        self.path = path
+        self.line = line
+        self.reason = message
+        where = path or "<input>"
+        if line is not None:
+            where = f"{where}:{line}"
+        super().__init__(f"{where}: {message}")
+
+
+class ParameterError(DedupError, ValueError):
+    """A parameter is out of range; the message says what would be valid."""

@@ -1,0 +1,107 @@
+"""LSH banding over signatures: which passages are worth comparing.
+
+The (bands, rows) split is chosen from a Jaccard threshold the way datasketch
+chooses it: minimise the weighted area of false positives below the threshold
+and false negatives above it. Band keys are 64-bit hashes of each band's rows,
+kept as one numpy array, and candidate pairs come from sorting them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+
+import numpy as np
+
+from .errors import ParameterError
+from .normalize import splitmix64
+
+__all__ = ["optimal_bands", "band_keys", "candidate_pairs", "Candidates"]
+
+
+@lru_cache(maxsize=256)
+def optimal_bands(
+    threshold: float, num_perm: int, false_positive_weight: float = 0.5, false_negative_weight: float = 0.5
+) -> tuple[int, int]:
+    """(bands, rows) with bands * rows <= num_perm that best separate at ``threshold``.
+
+    >>> optimal_bands(0.5, 128)
+    (25, 5)
+    """
+    if not 0.0 < threshold < 1.0:
+        raise ParameterError(f"threshold must be strictly between 0 and 1, got {threshold}")
+    if abs(false_positive_weight + false_negative_weight - 1.0) > 1e-9:
+        raise ParameterError("false_positive_weight and false_negative_weight must sum to 1")
+    best, best_error = (1, 1), float("inf")
+    below = np.linspace(0.0, threshold, 2001)
+    above = np.linspace(threshold, 1.0, 2001)
+    for b in range(1, num_perm + 1):
+        for r in range(1, num_perm // b + 1):
+            fp = np.trapezoid(1 - (1 - below**r) ** b, below)
+            fn = np.trapezoid((1 - above**r) ** b, above)
+            error = fp * false_positive_weight + fn * false_negative_weight
+            if error < best_error - 1e-12:
+                best, best_error = (b, r), error
+    return best
+
+
+def band_keys(values: np.ndarray, bands: int, rows: int) -> np.ndarray:
+    """A (passages x bands) uint64 array: one hash per band of each signature."""
+    if bands * rows > values.shape[1]:
+        raise ParameterError(f"bands*rows = {bands * rows} exceeds num_perm = {values.shape[1]}")
+    keys = np.empty((values.shape[0], bands), dtype=np.uint64)
+    with np.errstate(over="ignore"):
+        for band in range(bands):
+            acc = np.full(values.shape[0], np.uint64(band + 1) * np.uint64(0x9E3779B97F4A7C15), dtype=np.uint64)
+            for row in values[:, band * rows : (band + 1) * rows].T:
+                acc = splitmix64(acc ^ row.astype(np.uint64))
+            keys[:, band] = acc
+    return keys
+
+
+@dataclass(frozen=True, eq=False)
+class Candidates:
+    """Candidate passage pairs ``(left[i], right[i])`` with ``left < right``, sorted."""
+
+    left: np.ndarray
+    right: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.left)
+
+
+def candidate_pairs(
+    keys: np.ndarray, *, groups: np.ndarray, rank: np.ndarray | None = None, max_bucket: int = 32
+) -> Candidates:
+    """Pairs of passages that share a band key, across different ``groups``.
+
+    ``groups`` (one id per passage, usually the document) keeps a document's
+    passages from matching each other. In a bucket larger than ``max_bucket``
+    (boilerplate carried by thousands of documents) each passage is paired
+    only with its ``max_bucket`` neighbours in ``rank`` order: enough to
+    connect the bucket without a quadratic number of pairs. ``rank`` orders
+    passages independently of input order, which keeps results deterministic.
+    """
+    n, bands = keys.shape
+    rank = np.arange(n, dtype=np.int64) if rank is None else np.asarray(rank, dtype=np.int64)
+    found = []
+    for band in range(bands):
+        column = keys[:, band]
+        order = np.lexsort((rank, column))
+        sorted_keys = column[order]
+        for distance in range(1, max_bucket + 1):
+            if distance >= n:
+                break
+            same = sorted_keys[distance:] == sorted_keys[:-distance]
+            if not same.any():
+                break
+            a = order[:-distance][same]
+            b = order[distance:][same]
+            keep = groups[a] != groups[b]
+            a, b = a[keep], b[keep]
+            found.append(np.minimum(a, b) * n + np.maximum(a, b))
+    if not found:
+        empty = np.zeros(0, np.int64)
+        return Candidates(empty, empty)
+    codes = np.unique(np.concatenate(found))
+    return Candidates(codes // n, codes % n)

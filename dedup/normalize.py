@@ -1,0 +1,327 @@
+"""Text for matching, with a map back to the original.
+
+Matching wants text that ignores what copy-editing and broken pipelines change
+(case, accents, quote and dash styles, line wrapping, mojibake); reporting wants
+offsets into the text the user gave us. :func:`normalize` gives both: the
+normalised string and, for every normalised character, the half-open span of
+original characters it came from.
+
+Tokens for signatures are cut from the normalised text by
+:func:`tokenize_batch`, vectorised over many documents at once.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Sequence
+
+import numpy as np
+
+__all__ = ["NormalizedText", "normalize", "TokenBatch", "tokenize_batch", "repair_mojibake"]
+
+
+@dataclass(frozen=True, eq=False)
+class NormalizedText:
+    """A document's text as matched, and where each character came from.
+
+    ``starts[i]:ends[i]`` is the span of the original text that produced
+    normalised character ``i``. ``None`` arrays mean the identity map (pure
+    ASCII text with single spaces, the common case, costs no memory).
+    """
+
+    text: str
+    original_length: int
+    starts: np.ndarray | None = None
+    ends: np.ndarray | None = None
+
+    def span_to_original(self, start: int, end: int) -> tuple[int, int]:
+        """Map a half-open span of normalised text to the original text."""
+        if self.starts is None or self.ends is None:
+            return start, end
+        if start >= end:
+            pos = int(self.starts[start]) if start < len(self.text) else self.original_length
+            return pos, pos
+        return int(self.starts[start]), int(self.ends[end - 1])
+
+
+# Punctuation that news pipelines swap freely; folded so that matching (and
+# later alignment) does not see a difference between the styles.
+_PUNCT_FOLD = {
+    "\u2018": "'", "\u2019": "'", "\u201a": "'", "\u201b": "'", "\u2032": "'", "\u00b4": "'", "`": "'",
+    "\u201c": '"', "\u201d": '"', "\u201e": '"', "\u201f": '"', "\u2033": '"', "\u00ab": '"', "\u00bb": '"',
+    "\u2039": "'", "\u203a": "'",
+    "\u2010": "-", "\u2011": "-", "\u2012": "-", "\u2013": "-", "\u2014": "-", "\u2015": "-", "\u2212": "-",
+    # A dagger where a no-break space was is a mojibake artefact seen in real
+    # scraped news ("on\u2020the sidelines"); a real dagger is noise for matching.
+    "\u2020": " ", "\u2021": " ",
+}
+
+# cp1252 bytes 0x80-0x9f map to these characters; latin-1 covers the rest.
+_CP1252_HIGH = bytes(range(0x80, 0xA0)).decode("cp1252", errors="replace")
+_BYTE_OF = {c: 0x80 + i for i, c in enumerate(_CP1252_HIGH) if c != "\ufffd"}
+_BYTE_OF.update({chr(b): b for b in range(0xA0, 0x100)})
+for _b in (0x81, 0x8D, 0x8F, 0x90, 0x9D):  # undefined in cp1252: decoders pass them through as C1 controls
+    _BYTE_OF[chr(_b)] = _b
+_CONT = "".join(sorted(c for c, b in _BYTE_OF.items() if 0x80 <= b < 0xC0))
+# UTF-8 read as cp1252/latin-1: a lead byte shown as \u00c2-\u00f4 followed by continuation bytes.
+_MOJIBAKE = re.compile("[\u00c2-\u00f4][" + re.escape(_CONT) + "]{1,3}")
+
+# Runs of anything but printable ASCII: whitespace runs and non-ASCII text.
+_SPECIAL = re.compile(r"[^\x21-\x7e]{2,}|[^\x21-\x7e ]")
+_SPACE_OR_NOT = re.compile(r"\s+|\S+")
+
+
+def _unmojibake(seq: str) -> str | None:
+    """Decode one mojibake sequence, or None when it is not valid UTF-8."""
+    try:
+        decoded = bytes(_BYTE_OF[c] for c in seq).decode("utf-8")
+    except (KeyError, UnicodeDecodeError):
+        return None
+    return decoded if len(decoded) == 1 else None
+
+
+def repair_mojibake(text: str) -> str:
+    """Return ``text`` with UTF-8-read-as-cp1252 sequences decoded (no offsets)."""
+    return _MOJIBAKE.sub(lambda m: _unmojibake(m.group()) or m.group(), text)
+
+
+@lru_cache(maxsize=65536)
+def _fold_char(c: str) -> str:
+    """The matching form of one non-ASCII or whitespace character."""
+    if c in _PUNCT_FOLD:
+        return _PUNCT_FOLD[c]
+    category = unicodedata.category(c)
+    if category[0] == "Z" or c.isspace():
+        return " "
+    if category in ("Cc", "Cf", "Mn", "Me"):
+        # Zero-width and control characters are invisible injections; marks
+        # are dropped so matching ignores diacritics consistently.
+        return ""
+    folded = unicodedata.normalize("NFKC", c).casefold()
+    decomposed = unicodedata.normalize("NFKD", folded)
+    if any(unicodedata.category(x) == "Mn" for x in decomposed):
+        folded = "".join(x for x in decomposed if unicodedata.category(x) != "Mn")
+    out = []
+    for x in folded:
+        x = _PUNCT_FOLD.get(x, x)
+        cat = unicodedata.category(x)
+        # Non-ASCII punctuation and symbols separate words, like ASCII ones.
+        out.append(" " if ord(x) > 127 and cat[0] in "PSZC" else x)
+    return "".join(out)
+
+
+class _Builder:
+    """Accumulates normalised pieces and the original spans they came from.
+
+    A piece is either aligned character for character with the original
+    (``origin`` given, span None) or replaces one original span as a whole.
+    """
+
+    def __init__(self) -> None:
+        self.pieces: list[str] = []
+        self.origins: list[int] = []
+        self.span_ends: list[int] = []  # -1 for character-aligned pieces
+        self.length = 0
+        self.stretch: list[tuple[int, int]] = []  # (normalised index, new original end)
+
+    def same_length(self, piece: str, origin: int) -> None:
+        if piece:
+            self.pieces.append(piece)
+            self.origins.append(origin)
+            self.span_ends.append(-1)
+            self.length += len(piece)
+
+    def replaced(self, piece: str, start: int, end: int) -> None:
+        if piece:
+            self.pieces.append(piece)
+            self.origins.append(start)
+            self.span_ends.append(end)
+            self.length += len(piece)
+        elif self.length:
+            # A dropped character (combining mark, zero-width space) belongs
+            # to the character before it, so spans ending there include it.
+            self.stretch.append((self.length - 1, end))
+
+    def build(self, original_length: int) -> NormalizedText:
+        lengths = np.fromiter(map(len, self.pieces), dtype=np.int64, count=len(self.pieces))
+        origins = np.repeat(np.asarray(self.origins, dtype=np.int64), lengths)
+        span_ends = np.repeat(np.asarray(self.span_ends, dtype=np.int64), lengths)
+        piece_first = np.repeat(np.cumsum(lengths) - lengths, lengths)
+        aligned = span_ends < 0
+        starts = origins + np.where(aligned, np.arange(len(origins)) - piece_first, 0)
+        ends = np.where(aligned, starts + 1, span_ends)
+        for index, end in self.stretch:
+            ends[index] = max(ends[index], end)
+        return NormalizedText("".join(self.pieces), original_length, starts, ends)
+
+
+def _emit_special(b: _Builder, text: str, start: int, end: int) -> None:
+    """Normalise one run of whitespace and non-ASCII characters."""
+    for part in _SPACE_OR_NOT.finditer(text, start, end):
+        if part.group().isspace():
+            b.replaced(" ", part.start(), part.end())
+        else:
+            _emit_word_run(b, text, part.start(), part.end())
+
+
+def _emit_word_run(b: _Builder, text: str, start: int, end: int) -> None:
+    run = text[start:end]
+    pos = start
+    for m in _MOJIBAKE.finditer(run):
+        fixed = _unmojibake(m.group())
+        if fixed is None:
+            continue
+        _emit_chars(b, text, pos, start + m.start())
+        b.replaced(_fold_char(fixed), start + m.start(), start + m.end())
+        pos = start + m.end()
+    _emit_chars(b, text, pos, end)
+
+
+def _emit_chars(b: _Builder, text: str, start: int, end: int) -> None:
+    folded = [_fold_char(c) for c in text[start:end]]
+    if all(len(f) == 1 for f in folded):
+        b.same_length("".join(folded), start)
+        return
+    for i, f in enumerate(folded, start):
+        b.replaced(f, i, i + 1)
+
+
+def normalize(text: str) -> NormalizedText:
+    """Normalise ``text`` for matching and keep the map back to it.
+
+    NFKC, case folding, diacritics removed, quotes and dashes folded to ASCII,
+    runs of whitespace (including line breaks and no-break spaces) folded to
+    one space, invisible characters dropped, and UTF-8 mojibake repaired
+    (``â€™`` becomes ``'``).
+
+    >>> n = normalize("The  Office\\u2019s \\u201cfive\\u201d")
+    >>> n.text
+    'the office\\'s "five"'
+    >>> n.span_to_original(4, 10)
+    (5, 11)
+    """
+    if text.isascii() and _SPECIAL.search(text) is None:
+        return NormalizedText(text.lower(), len(text))
+    b = _Builder()
+    pos = 0
+    for m in _SPECIAL.finditer(text):
+        if m.start() > pos:
+            b.same_length(text[pos : m.start()].lower(), pos)
+        _emit_special(b, text, m.start(), m.end())
+        pos = m.end()
+    if pos < len(text):
+        b.same_length(text[pos:].lower(), pos)
+    return b.build(len(text))
+
+
+# ---------------------------------------------------------------------------
+# Tokens
+
+
+@dataclass(frozen=True, eq=False)
+class TokenBatch:
+    """Tokens of many documents, as flat arrays.
+
+    Document ``d`` owns tokens ``doc_offsets[d]:doc_offsets[d+1]``. ``starts``
+    and ``ends`` are half-open character offsets into each document's
+    *original* text; ``hashes`` are 64-bit hashes of the normalised token,
+    independent of the batch a document came in.
+    """
+
+    doc_offsets: np.ndarray
+    starts: np.ndarray
+    ends: np.ndarray
+    hashes: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.doc_offsets) - 1
+
+
+_P = np.uint64(0x100000001B3)  # odd, hence invertible modulo 2**64
+_P_INV = np.uint64(pow(int(_P), -1, 1 << 64))
+
+
+def splitmix64(x: np.ndarray) -> np.ndarray:
+    """The splitmix64 finaliser: an avalanching bijection on uint64 arrays."""
+    x = x ^ (x >> np.uint64(30))
+    x = x * np.uint64(0xBF58476D1CE4E5B9)
+    x = x ^ (x >> np.uint64(27))
+    x = x * np.uint64(0x94D049BB133111EB)
+    return x ^ (x >> np.uint64(31))
+
+
+def _powers(base: np.uint64, n: int) -> np.ndarray:
+    out = np.full(n, base, dtype=np.uint64)
+    out[0] = 1
+    return np.cumprod(out, dtype=np.uint64)
+
+
+def tokenize_batch(texts: Sequence[NormalizedText]) -> TokenBatch:
+    """Cut every normalised text into tokens and hash them, in one numpy pass.
+
+    A token is a run of ASCII letters and digits or of non-ASCII letters; in
+    scripts written without spaces (CJK ideographs, kana, hangul) every
+    character is a token of its own, so n-gram shingles become character
+    n-grams there.
+    """
+    encoded = [t.text.encode("utf-8") for t in texts]
+    # A separator byte keeps tokens from running across documents.
+    buf = np.frombuffer(b"\n".join(encoded) + b"\n", dtype=np.uint8)
+    byte_doc_starts = np.zeros(len(encoded) + 1, dtype=np.int64)
+    np.cumsum([len(e) + 1 for e in encoded], out=byte_doc_starts[1:])
+
+    with np.errstate(over="ignore"):
+        starts_b, ends_b, hashes = _tokens_of_buffer(buf)
+    is_char_start = (buf & 0xC0) != 0x80
+    char_index = np.cumsum(is_char_start, dtype=np.int64) - 1
+    char_index = np.append(char_index, char_index[-1] + 1 if len(buf) else 0)
+
+    doc_of_token = np.searchsorted(byte_doc_starts, starts_b, side="right") - 1
+    doc_char_starts = char_index[byte_doc_starts[:-1]] if len(buf) else np.zeros(0, np.int64)
+    norm_starts = char_index[starts_b] - doc_char_starts[doc_of_token]
+    norm_ends = char_index[ends_b] - doc_char_starts[doc_of_token]
+    doc_offsets = np.searchsorted(doc_of_token, np.arange(len(encoded) + 1), side="left")
+
+    orig_starts = np.empty_like(norm_starts)
+    orig_ends = np.empty_like(norm_ends)
+    for d, t in enumerate(texts):
+        lo, hi = doc_offsets[d], doc_offsets[d + 1]
+        if t.starts is None:
+            orig_starts[lo:hi] = norm_starts[lo:hi]
+            orig_ends[lo:hi] = norm_ends[lo:hi]
+        else:
+            orig_starts[lo:hi] = t.starts[norm_starts[lo:hi]]
+            orig_ends[lo:hi] = t.ends[norm_ends[lo:hi] - 1]
+    return TokenBatch(doc_offsets.astype(np.int64), orig_starts, orig_ends, hashes)
+
+
+def _tokens_of_buffer(buf: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Token byte spans and hashes of a UTF-8 buffer of normalised text."""
+    n = len(buf)
+    if n == 0:
+        empty = np.zeros(0, np.int64)
+        return empty, empty, np.zeros(0, np.uint64)
+    word = ((buf >= 0x30) & (buf <= 0x39)) | ((buf >= 0x61) & (buf <= 0x7A)) | (buf >= 0x80)
+    is_char_start = (buf & 0xC0) != 0x80
+    # Lead bytes 0xE3-0xED start the code points U+3000-U+DFFF: CJK, kana, hangul.
+    char_id = np.cumsum(is_char_start) - 1
+    lead = buf[is_char_start]
+    cjk = ((lead >= 0xE3) & (lead <= 0xED))[char_id]
+    prev_word = np.concatenate(([False], word[:-1]))
+    prev_cjk = np.concatenate(([False], cjk[:-1]))
+    splits_here = is_char_start & (cjk | prev_cjk)
+    start_mask = word & is_char_start & (~prev_word | splits_here)
+    end_mask = np.concatenate((prev_word & (~word | splits_here), [word[-1]]))
+    starts = np.flatnonzero(start_mask)
+    ends = np.flatnonzero(end_mask)
+
+    # Polynomial hash of each token through prefix sums: (H[e]-H[s]) / P**s.
+    values = buf.astype(np.uint64) + np.uint64(1)
+    prefix = np.zeros(n + 1, dtype=np.uint64)
+    np.cumsum(values * _powers(_P, n), out=prefix[1:])
+    raw = (prefix[ends] - prefix[starts]) * _powers(_P_INV, n)[starts]
+    lengths = (ends - starts).astype(np.uint64)
+    return starts, ends, splitmix64(raw ^ (lengths << np.uint64(56)))

@@ -1,0 +1,215 @@
+"""The order of the stages, and nothing else.
+
+``sign_documents`` is the pure, batch-shaped part (normalise, tokenise, cut
+passages, sign) that runs anywhere: in-process, in worker processes, or as a
+map over partitions on a cluster engine. ``find_clusters`` gathers the signed
+batches and runs the global part (index, verify, cluster).
+"""
+
+from __future__ import annotations
+
+import os
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field, replace
+from itertools import chain, islice, repeat
+from pathlib import Path
+from typing import Callable, Iterable, Iterator, Sequence
+
+import numpy as np
+
+from .cluster import Cluster, build_clusters, group_passages, verify_pairs
+from .errors import ParameterError
+from .index import band_keys, candidate_pairs, optimal_bands
+from .ingest import Document, IngestReport, read_documents
+from .normalize import normalize, tokenize_batch
+from .segment import Passages, segment_batch
+from .sign import Scheme, Signatures, sign_batch
+
+__all__ = ["Params", "SignedBatch", "ClusterResult", "sign_documents", "find_clusters", "cluster_files"]
+
+
+@dataclass(frozen=True)
+class Params:
+    """Parameters of a run. Stages take the ones they need as keywords."""
+
+    threshold: float = 0.5
+    containment_threshold: float = 0.8
+    num_perm: int = 128
+    ngram: int = 5
+    seed: int = 1
+    min_tokens: int = 8
+    max_tokens: int = 120
+    window: int = 3
+    stride: int = 2
+    bridges: bool = True
+    max_bucket: int = 32
+    batch_size: int = 256
+
+    def __post_init__(self) -> None:
+        if not 0.0 < self.threshold < 1.0:
+            raise ParameterError(f"threshold must be strictly between 0 and 1, got {self.threshold}")
+        if self.batch_size < 1 or self.max_bucket < 1:
+            raise ParameterError("batch_size and max_bucket must be at least 1")
+        self.scheme  # validates num_perm, ngram, seed
+
+    @property
+    def scheme(self) -> Scheme:
+        return Scheme(num_perm=self.num_perm, seed=self.seed, ngram=self.ngram)
+
+
+@dataclass(frozen=True, eq=False)
+class SignedBatch:
+    """What the per-document stages make of one batch of documents."""
+
+    doc_ids: tuple[str, ...]
+    passages: Passages
+    signatures: Signatures
+
+
+def sign_documents(documents: Sequence[Document], params: Params = Params()) -> SignedBatch:
+    """Normalise, tokenise, segment and sign one batch. Pure and picklable."""
+    tokens = tokenize_batch([normalize(d.text) for d in documents])
+    passages = segment_batch(
+        [d.text for d in documents],
+        tokens,
+        min_tokens=max(params.min_tokens, params.ngram),
+        max_tokens=params.max_tokens,
+        window=params.window,
+        stride=params.stride,
+        bridges=params.bridges,
+    )
+    signatures = sign_batch(tokens, passages, params.scheme)
+    return SignedBatch(tuple(d.id for d in documents), passages, signatures)
+
+
+@dataclass(frozen=True, eq=False)
+class ClusterResult:
+    """Clusters of a run, the documents they point into, and run figures."""
+
+    clusters: list[Cluster]
+    documents: dict[str, Document]
+    stats: dict[str, int]
+    ingest: IngestReport = field(default_factory=IngestReport)
+    params: Params = Params()
+
+
+def _batches(documents: Iterable[Document], size: int) -> Iterator[list[Document]]:
+    iterator = iter(documents)
+    while batch := list(islice(iterator, size)):
+        yield batch
+
+
+def _signed(
+    documents: Iterable[Document], params: Params, jobs: int, kept: dict[str, Document],
+    progress: Callable[[int], None] | None,
+) -> Iterator[SignedBatch]:
+    def remember(batch: list[Document]) -> list[Document]:
+        for d in batch:
+            kept[d.id] = d
+        return batch
+
+    batches = (remember(b) for b in _batches(documents, params.batch_size))
+    first = list(islice(batches, 2))
+    batches = chain(first, batches)
+    if jobs <= 1 or len(first) < 2:  # a pool costs more than it saves on one batch
+        for batch in batches:
+            signed = sign_documents(batch, params)
+            if progress:
+                progress(len(signed.doc_ids))
+            yield signed
+        return
+    with ProcessPoolExecutor(max_workers=jobs) as pool:
+        # map keeps input order, so --jobs N gives the same bytes as --jobs 1.
+        for signed in pool.map(sign_documents, batches, repeat(params)):
+            if progress:
+                progress(len(signed.doc_ids))
+            yield signed
+
+
+def _concat(batches: list[SignedBatch]) -> tuple[list[str], Passages, Signatures | None]:
+    doc_ids: list[str] = []
+    parts: list[Passages] = []
+    for b in batches:
+        parts.append(replace(b.passages, doc=b.passages.doc + len(doc_ids)))
+        doc_ids.extend(b.doc_ids)
+    if not parts:
+        return doc_ids, Passages(*([np.zeros(0, np.int64)] * 5), np.zeros(0, np.uint8)), None
+    passages = Passages(*(np.concatenate([getattr(p, f) for p in parts]) for f in
+                          ("doc", "start", "end", "token_start", "token_end", "kind")))
+    values = np.concatenate([b.signatures.values for b in batches])
+    sizes = np.concatenate([b.signatures.sizes for b in batches])
+    return doc_ids, passages, Signatures(values, sizes, batches[0].signatures.scheme)
+
+
+def _passage_rank(doc_ids: Sequence[str], passages: Passages) -> np.ndarray:
+    """Rank of each passage by (document id, start, end, kind): input order plays no part."""
+    doc_rank = np.empty(len(doc_ids), dtype=np.int64)
+    doc_rank[np.argsort(np.asarray(doc_ids, dtype=object), kind="stable")] = np.arange(len(doc_ids))
+    order = np.lexsort((passages.kind, passages.end, passages.start, doc_rank[passages.doc]))
+    rank = np.empty(len(order), dtype=np.int64)
+    rank[order] = np.arange(len(order))
+    return rank
+
+
+def find_clusters(
+    documents: Iterable[Document],
+    params: Params = Params(),
+    *,
+    jobs: int = 1,
+    progress: Callable[[int], None] | None = None,
+    ingest: IngestReport | None = None,
+) -> ClusterResult:
+    """Run the whole pipeline up to verified clusters of shared passages.
+
+    ``progress`` is called with the number of documents in each signed batch.
+
+    >>> from dedup import Document, find_clusters
+    >>> shared = "The Office aims to have a close relationship with Security Council bodies and Member States."
+    >>> result = find_clusters([Document("a", "Intro one. " + shared), Document("b", shared + " Outro.")])
+    >>> [(m.doc, m.start, m.end) for c in result.clusters for m in c.members]
+    [('a', 0, 102), ('b', 0, 91)]
+    """
+    if jobs < 1:
+        raise ParameterError(f"jobs must be at least 1, got {jobs}")
+    kept: dict[str, Document] = {}
+    batches = list(_signed(documents, params, jobs, kept, progress))
+    doc_ids, passages, signatures = _concat(batches)
+    stats = {"documents": len(doc_ids), "passages": len(passages), "candidates": 0, "verified": 0, "clusters": 0}
+    if signatures is None or len(passages) == 0:
+        return ClusterResult([], kept, stats, ingest or IngestReport(), params)
+    bands, rows = optimal_bands(params.threshold, params.num_perm)
+    rank = _passage_rank(doc_ids, passages)
+    candidates = candidate_pairs(
+        band_keys(signatures.values, bands, rows), groups=passages.doc, rank=rank, max_bucket=params.max_bucket
+    )
+    verified = verify_pairs(
+        signatures.values, signatures.sizes, candidates,
+        threshold=params.threshold, containment_threshold=params.containment_threshold,
+    )
+    labels = group_passages(
+        signatures.values, signatures.sizes, verified, rank=rank,
+        threshold=params.threshold, containment_threshold=params.containment_threshold,
+    )
+    clusters = build_clusters(
+        labels, doc=passages.doc, start=passages.start, end=passages.end, doc_ids=doc_ids, verified=verified
+    )
+    stats.update(candidates=len(candidates), verified=len(verified), clusters=len(clusters))
+    return ClusterResult(clusters, kept, stats, ingest or IngestReport(), params)
+
+
+def cluster_files(
+    inputs: Iterable[str | Path],
+    params: Params = Params(),
+    *,
+    skip_bad: bool = False,
+    jobs: int = 1,
+    progress: Callable[[int], None] | None = None,
+) -> ClusterResult:
+    """:func:`find_clusters` over files, folders, JSON Lines/CSV dumps or ``-`` (stdin)."""
+    report = IngestReport()
+    documents = read_documents(inputs, skip_bad=skip_bad, report=report)
+    return find_clusters(documents, params, jobs=jobs, progress=progress, ingest=report)
+
+
+def default_jobs() -> int:
+    return max(1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1)

@@ -1,0 +1,187 @@
+"""Cutting documents into passages: the units that get signatures.
+
+Paragraphs are the natural unit of reuse in news (a press release paragraph,
+an agency's standard description). Reuse that starts mid-paragraph or runs
+across a paragraph break is caught by two extra kinds of passage: windows of
+consecutive sentences inside long paragraphs (and text without breaks), and
+bridges made of the last sentence of a paragraph and the first of the next.
+
+Passages of a whole batch live in flat numpy arrays (:class:`Passages`), not
+one Python object each, so that millions of them stay cheap.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Iterator, Sequence
+
+import numpy as np
+
+from .errors import ParameterError
+from .normalize import TokenBatch
+
+__all__ = ["Passage", "Passages", "paragraph_spans", "sentence_spans", "segment_batch", "PASSAGE_KINDS"]
+
+PASSAGE_KINDS = ("paragraph", "window", "bridge")
+
+# A blank line, or a line break followed by an indent (the wire style of
+# hard-wrapped paragraphs whose first line is indented).
+_PARAGRAPH_BREAK = re.compile(r"(?:\r\n|\r|\n)(?:[^\S\r\n]*(?:\r\n|\r|\n))+|(?:\r\n|\r|\n)(?=[ \t\u3000]{2,}\S|\t\S)")
+_SENTENCE_END = re.compile(r"[.!?\u2026]+[\"'\u201d\u2019)\]]*\s+|[\u3002\uff01\uff1f]+[\u300d\u300f\u201d)]*\s*")
+_ABBREVIATIONS = frozenset(
+    "mr mrs ms dr prof st jr sr inc ltd co corp gen gov sen rep no vs etc jan feb mar apr jun jul aug sep "
+    "sept oct nov dec fig al approx dept est univ mt ft e.g i.e h.e u.s u.k u.n".split()
+)
+_WORD_BEFORE = re.compile(r"([\w.]+)$")
+
+
+@dataclass(frozen=True)
+class Passage:
+    """One passage, as handed to users: offsets into the original text."""
+
+    doc: str
+    start: int
+    end: int
+    kind: str
+
+
+@dataclass(frozen=True, eq=False)
+class Passages:
+    """The passages of a batch of documents, column by column.
+
+    ``doc`` indexes the batch's documents; ``start``/``end`` are half-open
+    offsets into that document's original text; ``token_start``/``token_end``
+    index the batch's :class:`~dedup.normalize.TokenBatch`.
+    """
+
+    doc: np.ndarray
+    start: np.ndarray
+    end: np.ndarray
+    token_start: np.ndarray
+    token_end: np.ndarray
+    kind: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.doc)
+
+    def rows(self, doc_ids: Sequence[str]) -> Iterator[Passage]:
+        for d, s, e, k in zip(self.doc, self.start, self.end, self.kind):
+            yield Passage(doc_ids[d], int(s), int(e), PASSAGE_KINDS[k])
+
+
+def _strip(text: str, start: int, end: int) -> tuple[int, int]:
+    while start < end and text[start].isspace():
+        start += 1
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    return start, end
+
+
+def paragraph_spans(text: str) -> list[tuple[int, int]]:
+    """Half-open spans of the paragraphs of ``text``, without surrounding space."""
+    spans = []
+    pos = 0
+    for m in _PARAGRAPH_BREAK.finditer(text):
+        spans.append(_strip(text, pos, m.start()))
+        pos = m.end()
+    spans.append(_strip(text, pos, len(text)))
+    return [(s, e) for s, e in spans if e > s]
+
+
+def _is_abbreviation(text: str, period: int) -> bool:
+    m = _WORD_BEFORE.search(text, max(0, period - 12), period)
+    if not m:
+        return False
+    word = m.group(1).lower().strip(".")
+    return len(word) == 1 or word in _ABBREVIATIONS
+
+
+def sentence_spans(text: str, start: int = 0, end: int | None = None) -> list[tuple[int, int]]:
+    """Half-open spans of the sentences of ``text[start:end]``."""
+    end = len(text) if end is None else end
+    spans = []
+    pos = start
+    for m in _SENTENCE_END.finditer(text, start, end):
+        nxt = text[m.end()] if m.end() < end else ""
+        ascii_end = text[m.start()] in ".!?\u2026"
+        if ascii_end and nxt and not (nxt.isupper() or nxt.isdigit() or nxt in "\"'\u201c\u2018(["):
+            continue
+        if text[m.start()] == "." and m.end() - m.start() >= 1 and _is_abbreviation(text, m.start()):
+            continue
+        stop = m.end() if not ascii_end else m.start() + len(m.group().rstrip())
+        spans.append(_strip(text, pos, stop))
+        pos = m.end()
+    spans.append(_strip(text, pos, end))
+    return [(s, e) for s, e in spans if e > s]
+
+
+def _check(min_tokens: int, max_tokens: int, window: int, stride: int) -> None:
+    if min_tokens < 1:
+        raise ParameterError(f"min_tokens must be at least 1, got {min_tokens}")
+    if max_tokens < min_tokens:
+        raise ParameterError(f"max_tokens ({max_tokens}) must be at least min_tokens ({min_tokens})")
+    if window < 1 or not 1 <= stride <= window:
+        raise ParameterError(f"need window >= 1 and 1 <= stride <= window, got window={window}, stride={stride}")
+
+
+def _document_passages(
+    text: str, tok_starts: np.ndarray, *, max_tokens: int, window: int, stride: int, bridges: bool
+) -> list[tuple[int, int, int]]:
+    """(start, end, kind) of one document's passages, before the size filter."""
+    def count(s: int, e: int) -> int:
+        return int(np.searchsorted(tok_starts, e) - np.searchsorted(tok_starts, s))
+
+    out: list[tuple[int, int, int]] = []
+    previous_last: tuple[int, int] | None = None
+    for p_start, p_end in paragraph_spans(text):
+        sentences = sentence_spans(text, p_start, p_end)
+        if count(p_start, p_end) <= max_tokens or len(sentences) <= window:
+            out.append((p_start, p_end, 0))
+        else:
+            for i in range(0, max(1, len(sentences) - window + stride), stride):
+                chunk = sentences[i : i + window]
+                out.append((chunk[0][0], chunk[-1][1], 1))
+        if bridges and previous_last is not None and sentences:
+            out.append((previous_last[0], sentences[0][1], 2))
+        previous_last = sentences[-1] if sentences else previous_last
+    return out
+
+
+def segment_batch(
+    texts: Sequence[str],
+    tokens: TokenBatch,
+    *,
+    min_tokens: int = 8,
+    max_tokens: int = 120,
+    window: int = 3,
+    stride: int = 2,
+    bridges: bool = True,
+) -> Passages:
+    """Cut every document of a batch into passages.
+
+    Each paragraph with ``min_tokens`` to ``max_tokens`` tokens is a passage;
+    longer paragraphs become windows of ``window`` sentences every ``stride``
+    sentences; with ``bridges``, each paragraph break gets a passage of the
+    sentence before and the sentence after it. Passages with fewer than
+    ``min_tokens`` tokens are dropped (too short to say anything about reuse).
+    """
+    _check(min_tokens, max_tokens, window, stride)
+    cols: list[list[int]] = [[], [], [], [], [], []]
+    for d, text in enumerate(texts):
+        lo, hi = int(tokens.doc_offsets[d]), int(tokens.doc_offsets[d + 1])
+        tok_starts = tokens.starts[lo:hi]
+        seen = set()
+        for start, end, kind in _document_passages(
+            text, tok_starts, max_tokens=max_tokens, window=window, stride=stride, bridges=bridges
+        ):
+            t0 = lo + int(np.searchsorted(tok_starts, start))
+            t1 = lo + int(np.searchsorted(tok_starts, end))
+            if t1 - t0 < min_tokens or (t0, t1) in seen:
+                continue
+            seen.add((t0, t1))
+            for col, value in zip(cols, (d, start, end, t0, t1, kind)):
+                col.append(value)
+    arrays = [np.asarray(c, dtype=np.int64) for c in cols]
+    arrays[5] = arrays[5].astype(np.uint8)
+    return Passages(*arrays)

@@ -1,0 +1,160 @@
+"""MinHash signatures of passages, computed for a whole batch with numpy.
+
+A shingle is ``ngram`` consecutive tokens (words; characters in scripts
+written without spaces). Its 32-bit hash goes through datasketch's
+``affine32`` scheme: the MurmurHash3 finaliser, then ``a * h + b`` modulo
+2**32 with ``a`` odd, the permutation parameters drawn exactly as datasketch
+draws them for a seed. So a row of our signature matrix *is* a datasketch
+MinHash of the same 32-bit shingle hashes, and converts to and from
+``datasketch.LeanMinHash`` without loss.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .errors import ParameterError
+from .normalize import TokenBatch, splitmix64
+from .segment import Passages
+
+__all__ = ["Scheme", "Signatures", "shingle_hashes", "sign_batch", "to_lean_minhash", "from_lean_minhash"]
+
+#: Names the token and shingle hashing; bump it whenever they change, since
+#: signatures made under different schemes cannot be compared.
+SHINGLE_HASH = "dedup-tokens-v1"
+PERMUTATION = "affine32"
+# Bounds the temporary (shingles x permutations) matrix to about 32 MiB.
+_CHUNK_CELLS = 1 << 23
+
+
+@dataclass(frozen=True)
+class Scheme:
+    """Everything that must match for two signatures to be comparable."""
+
+    num_perm: int = 128
+    seed: int = 1
+    ngram: int = 5
+    shingle_hash: str = SHINGLE_HASH
+    permutation: str = PERMUTATION
+
+    def __post_init__(self) -> None:
+        if not 1 <= self.num_perm <= 4096:
+            raise ParameterError(f"num_perm must be between 1 and 4096, got {self.num_perm}")
+        if not 1 <= self.ngram <= 32:
+            raise ParameterError(f"ngram must be between 1 and 32, got {self.ngram}")
+        if not 0 <= self.seed < 2**32:
+            raise ParameterError(f"seed must be between 0 and 2**32-1, got {self.seed}")
+
+    def permutations(self) -> tuple[np.ndarray, np.ndarray]:
+        """The (a, b) parameters, drawn as datasketch draws them for ``seed``."""
+        gen = np.random.RandomState(self.seed)
+        a = gen.randint(0, 1 << 31, self.num_perm, dtype=np.uint32) * np.uint32(2) + np.uint32(1)
+        b = gen.randint(0, 1 << 32, self.num_perm, dtype=np.uint32)
+        return a, b
+
+
+@dataclass(frozen=True, eq=False)
+class Signatures:
+    """One MinHash signature per passage: a (passages x num_perm) uint32 matrix.
+
+    ``sizes`` holds each passage's number of shingles, needed to estimate
+    containment from the Jaccard estimate.
+    """
+
+    values: np.ndarray
+    sizes: np.ndarray
+    scheme: Scheme
+
+    def __len__(self) -> int:
+        return len(self.values)
+
+
+def _fmix32(h: np.ndarray) -> np.ndarray:
+    h = h ^ (h >> np.uint32(16))
+    h = h * np.uint32(0x85EBCA6B)
+    h = h ^ (h >> np.uint32(13))
+    h = h * np.uint32(0xC2B2AE35)
+    return h ^ (h >> np.uint32(16))
+
+
+def shingle_hashes(tokens: TokenBatch, ngram: int) -> np.ndarray:
+    """32-bit hash of the shingle starting at every token.
+
+    Entry ``i`` hashes tokens ``i .. i+ngram-1``; entries whose shingle would
+    run past the end of the document are meaningless and never read.
+    """
+    h = tokens.hashes
+    n = len(h)
+    if n == 0:
+        return np.zeros(0, np.uint32)
+    acc = h.copy()
+    with np.errstate(over="ignore"):
+        for j in range(1, ngram):
+            rotated = (h[j:] << np.uint64(j)) | (h[j:] >> np.uint64(64 - j))
+            acc[: n - j] = acc[: n - j] * np.uint64(0x9E3779B97F4A7C15) + rotated
+        return (splitmix64(acc) >> np.uint64(32)).astype(np.uint32)
+
+
+def _shingle_index(passages: Passages, ngram: int) -> tuple[np.ndarray, np.ndarray]:
+    """Indices of every passage's shingles, concatenated, and the passage sizes."""
+    sizes = np.maximum(passages.token_end - passages.token_start - ngram + 1, 1)
+    offsets = np.zeros(len(sizes) + 1, dtype=np.int64)
+    np.cumsum(sizes, out=offsets[1:])
+    within = np.arange(offsets[-1], dtype=np.int64) - np.repeat(offsets[:-1], sizes)
+    return np.repeat(passages.token_start, sizes) + within, sizes
+
+
+def sign_batch(tokens: TokenBatch, passages: Passages, scheme: Scheme = Scheme()) -> Signatures:
+    """MinHash signatures of every passage of a batch.
+
+    A passage shorter than ``ngram`` tokens is one shingle of all its tokens
+    (its first shingle hash, which starts there). Deterministic: depends only
+    on the passage's tokens and ``scheme``.
+    """
+    ngram = scheme.ngram
+    short = (passages.token_end - passages.token_start) < ngram
+    if short.any():
+        raise ParameterError(f"passages need at least ngram={ngram} tokens; segment with min_tokens >= ngram")
+    shingles = shingle_hashes(tokens, ngram)
+    index, sizes = _shingle_index(passages, ngram)
+    a, b = scheme.permutations()
+    values = np.empty((len(passages), scheme.num_perm), dtype=np.uint32)
+    if len(passages) == 0:
+        return Signatures(values, sizes.astype(np.int64), scheme)
+    per_chunk = max(1, _CHUNK_CELLS // scheme.num_perm)
+    bounds = np.zeros(len(sizes) + 1, dtype=np.int64)
+    np.cumsum(sizes, out=bounds[1:])
+    first = 0
+    while first < len(passages):
+        # Whole passages per chunk, so reduceat never splits one.
+        last = int(np.searchsorted(bounds, bounds[first] + per_chunk, side="right")) - 1
+        last = max(last, first + 1)
+        hv = _fmix32(shingles[index[bounds[first] : bounds[last]]])
+        with np.errstate(over="ignore"):
+            permuted = hv[:, None] * a[None, :] + b[None, :]
+        values[first:last] = np.minimum.reduceat(permuted, bounds[first:last] - bounds[first], axis=0)
+        first = last
+    return Signatures(values, sizes.astype(np.int64), scheme)
+
+
+def to_lean_minhash(signature: np.ndarray, scheme: Scheme):
+    """One signature row as a ``datasketch.LeanMinHash`` (scheme ``affine32``)."""
+    from datasketch import LeanMinHash
+
+    if len(signature) != scheme.num_perm:
+        raise ParameterError(f"signature has {len(signature)} values, scheme says num_perm={scheme.num_perm}")
+    return LeanMinHash(seed=scheme.seed, hashvalues=np.asarray(signature, dtype=np.uint32), scheme=PERMUTATION)
+
+
+def from_lean_minhash(minhash, *, ngram: int = 5, shingle_hash: str = SHINGLE_HASH) -> tuple[np.ndarray, Scheme]:
+    """A datasketch (Lean)MinHash back to a signature row and its scheme.
+
+    datasketch does not record how shingles were hashed, so ``ngram`` and
+    ``shingle_hash`` say it; ``seed`` and ``num_perm`` come from the sketch.
+    """
+    if getattr(minhash, "scheme", None) != PERMUTATION:
+        raise ParameterError(f"only datasketch's {PERMUTATION!r} scheme is supported, got {minhash.scheme!r}")
+    values = np.asarray(minhash.hashvalues, dtype=np.uint32)
+    return values, Scheme(num_perm=len(values), seed=int(minhash.seed), ngram=ngram, shingle_hash=shingle_hash)
