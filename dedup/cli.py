@@ -14,8 +14,8 @@ import click
 
 from . import __version__
 from .errors import DedupError
-from .pipeline import Params, cluster_files, default_jobs
-from .report import CLUSTER_FORMATS, write_clusters
+from .pipeline import Params, cluster_files, default_jobs, provenance_files
+from .report import CLUSTER_FORMATS, PROVENANCE_FORMATS, write_clusters, write_provenance
 
 
 class _Failure(click.ClickException):
@@ -60,10 +60,9 @@ def _output(path: str | None) -> Iterator[TextIO]:
 
 def _summary(result, stream: TextIO) -> None:
     s, ingest = result.stats, result.ingest
+    figures = ", ".join(f"{value:,} {name.replace('_', ' ')}" for name, value in s.items())
     click.echo(
-        f"dedup: {s['documents']} documents, {s['passages']} passages, {s['candidates']} candidate pairs, "
-        f"{s['verified']} verified, {s['clusters']} clusters; {len(ingest.fallback_decoded)} decoded by "
-        f"fallback; {len(ingest.skipped)} skipped",
+        f"dedup: {figures}; {len(ingest.fallback_decoded)} decoded by fallback; {len(ingest.skipped)} skipped",
         file=stream,
     )
     for skipped in ingest.skipped:
@@ -83,21 +82,45 @@ def main() -> None:
     """Find reused passages in news text and tell where they came from."""
 
 
+def _common(command):
+    """Options shared by every command that runs the pipeline."""
+    options = [
+        click.argument("inputs", nargs=-1, required=True, metavar="INPUT..."),
+        click.option("--threshold", type=float, default=0.5, show_default=True,
+                     help="Estimated Jaccard similarity two passages need to be clustered."),
+        click.option("--containment", "containment_threshold", type=float, default=0.8, show_default=True,
+                     help="Estimated containment of a shorter passage in a longer one that also counts as a match."),
+        click.option("--num-perm", type=int, default=128, show_default=True, help="MinHash permutations."),
+        click.option("--ngram", type=int, default=5, show_default=True, help="Tokens per shingle."),
+        click.option("--seed", type=int, default=1, show_default=True, help="Seed of the MinHash permutations."),
+        click.option("-o", "--output", type=str, default=None, help="Write here instead of stdout."),
+        click.option("--jobs", type=int, default=None, help="Worker processes [default: all cores]."),
+        click.option("--skip-bad", is_flag=True, help="Skip (and report) malformed records instead of stopping."),
+        click.option("-q", "--quiet", is_flag=True, help="No progress or summary on stderr."),
+    ]
+    for option in reversed(options):
+        command = option(command)
+    return command
+
+
+def _execute(run, write, inputs, params: Params, output, jobs, skip_bad, quiet) -> None:
+    def action() -> None:
+        progress = None if quiet else _Progress(sys.stderr)
+        result = run(inputs, params, skip_bad=skip_bad, jobs=jobs or default_jobs(), progress=progress)
+        if progress:
+            progress.close()
+        with _output(output) as out:
+            write(result, out)
+        if not quiet:
+            _summary(result, sys.stderr)
+
+    _run(action)
+
+
 @main.command()
-@click.argument("inputs", nargs=-1, required=True, metavar="INPUT...")
-@click.option("--threshold", type=float, default=0.5, show_default=True,
-              help="Estimated Jaccard similarity two passages need to be clustered.")
-@click.option("--containment", "containment_threshold", type=float, default=0.8, show_default=True,
-              help="Estimated containment of a shorter passage in a longer one that also counts as a match.")
-@click.option("--num-perm", type=int, default=128, show_default=True, help="MinHash permutations.")
-@click.option("--ngram", type=int, default=5, show_default=True, help="Tokens per shingle.")
-@click.option("--seed", type=int, default=1, show_default=True, help="Seed of the MinHash permutations.")
+@_common
 @click.option("--format", "fmt", type=click.Choice(CLUSTER_FORMATS), default="text", show_default=True,
               help="Output format.")
-@click.option("-o", "--output", type=str, default=None, help="Write here instead of stdout.")
-@click.option("--jobs", type=int, default=None, help="Worker processes [default: all cores].")
-@click.option("--skip-bad", is_flag=True, help="Skip (and report) malformed records instead of stopping.")
-@click.option("-q", "--quiet", is_flag=True, help="No progress or summary on stderr.")
 def cluster(inputs, threshold, containment_threshold, num_perm, ngram, seed, fmt, output, jobs, skip_bad, quiet):
     """Cluster the passages that several documents share.
 
@@ -105,19 +128,37 @@ def cluster(inputs, threshold, containment_threshold, num_perm, ngram, seed, fmt
     (.jsonl, .jsonl.gz, .jsonl.zst) or CSV/TSV with `id` and `text`, or `-`
     for JSON Lines on stdin.
     """
-    def action() -> None:
-        params = Params(threshold=threshold, containment_threshold=containment_threshold,
-                        num_perm=num_perm, ngram=ngram, seed=seed)
-        progress = None if quiet else _Progress(sys.stderr)
-        result = cluster_files(inputs, params, skip_bad=skip_bad, jobs=jobs or default_jobs(), progress=progress)
-        if progress:
-            progress.close()
-        with _output(output) as out:
-            write_clusters(result, out, fmt)
-        if not quiet:
-            _summary(result, sys.stderr)
+    _run(lambda: _execute(
+        cluster_files, lambda result, out: write_clusters(result, out, fmt), inputs,
+        Params(threshold=threshold, containment_threshold=containment_threshold, num_perm=num_perm,
+               ngram=ngram, seed=seed),
+        output, jobs, skip_bad, quiet,
+    ))
 
-    _run(action)
+
+@main.command()
+@_common
+@click.option("--format", "fmt", type=click.Choice(PROVENANCE_FORMATS), default="markdown", show_default=True,
+              help="Output format: a readable per-article summary, JSON, or JSON Lines (one article a line).")
+@click.option("--boilerplate", "boilerplate_documents", type=int, default=5, show_default=True,
+              help="Text carried by this many documents or outlets is boilerplate.")
+@click.option("--min-words", "align_min_tokens", type=int, default=12, show_default=True,
+              help="Shortest reused stretch reported, in words.")
+def provenance(inputs, threshold, containment_threshold, num_perm, ngram, seed, fmt, boilerplate_documents,
+               align_min_tokens, output, jobs, skip_bad, quiet):
+    """Report, for every article, each reused span, what it matches and its likely origin.
+
+    Takes the same inputs as `dedup cluster`. The origin of a reused span is
+    its earliest-dated carrier (the record's `date`, else a dateline in the
+    text); ties and unknown dates give no origin.
+    """
+    _run(lambda: _execute(
+        provenance_files, lambda result, out: write_provenance(result, out, fmt), inputs,
+        Params(threshold=threshold, containment_threshold=containment_threshold, num_perm=num_perm,
+               ngram=ngram, seed=seed, boilerplate_documents=boilerplate_documents,
+               align_min_tokens=align_min_tokens),
+        output, jobs, skip_bad, quiet,
+    ))
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -16,7 +16,7 @@ import numpy as np
 from .errors import ParameterError
 from .normalize import splitmix64
 
-__all__ = ["optimal_bands", "band_keys", "candidate_pairs", "Candidates"]
+__all__ = ["optimal_bands", "band_keys", "candidate_pairs", "anchor_pairs", "Candidates"]
 
 
 @lru_cache(maxsize=256)
@@ -104,4 +104,43 @@ def candidate_pairs(
         empty = np.zeros(0, np.int64)
         return Candidates(empty, empty)
     codes = np.unique(np.concatenate(found))
+    return Candidates(codes // n, codes % n)
+
+
+def anchor_pairs(groups: np.ndarray, hashes: np.ndarray, *, max_df: int = 50, min_shared: int = 2) -> Candidates:
+    """Pairs of groups (documents) sharing at least ``min_shared`` distinct anchors.
+
+    ``hashes[i]`` is an anchor (a shingle hash) of group ``groups[i]``; each
+    group should list each anchor once. Anchors carried by more than
+    ``max_df`` groups are common phrases or boilerplate and are ignored here
+    (LSH buckets pair boilerplate carriers in bounded numbers). This finds
+    what passage-level LSH cannot: one reused sentence inside otherwise
+    different text, or a paraphrase that keeps a few phrases.
+    """
+    if max_df < 2 or min_shared < 1:
+        raise ParameterError(f"need max_df >= 2 and min_shared >= 1, got {max_df}, {min_shared}")
+    empty = Candidates(np.zeros(0, np.int64), np.zeros(0, np.int64))
+    if len(hashes) < 2:
+        return empty
+    order = np.lexsort((groups, hashes))
+    h, g = hashes[order], groups[order].astype(np.int64)
+    starts = np.flatnonzero(np.concatenate(([True], h[1:] != h[:-1])))
+    sizes = np.diff(np.append(starts, len(h)))
+    keep = np.repeat((sizes >= 2) & (sizes <= max_df), sizes)
+    h, g = h[keep], g[keep]
+    n = int(groups.max()) + 1
+    found = []
+    for distance in range(1, max_df):
+        if distance >= len(h):
+            break
+        same = h[distance:] == h[:-distance]
+        if not same.any():
+            break
+        a, b = g[:-distance][same], g[distance:][same]
+        differ = a != b
+        found.append(np.minimum(a, b)[differ] * n + np.maximum(a, b)[differ])
+    if not found:
+        return empty
+    codes, counts = np.unique(np.concatenate(found), return_counts=True)
+    codes = codes[counts >= min_shared]
     return Candidates(codes // n, codes % n)

@@ -17,15 +17,20 @@ from typing import Callable, Iterable, Iterator, Sequence
 
 import numpy as np
 
+from .align import AlignDoc, Alignment, align_pair
 from .cluster import Cluster, build_clusters, group_passages, verify_pairs
 from .errors import ParameterError
-from .index import band_keys, candidate_pairs, optimal_bands
+from .index import anchor_pairs, band_keys, candidate_pairs, optimal_bands
 from .ingest import Document, IngestReport, read_documents
 from .normalize import normalize, tokenize_batch
+from .provenance import ProvenanceReport, build_provenance
 from .segment import Passages, segment_batch
-from .sign import Scheme, Signatures, sign_batch
+from .sign import Scheme, Signatures, document_anchors, sign_batch
 
-__all__ = ["Params", "SignedBatch", "ClusterResult", "sign_documents", "find_clusters", "cluster_files"]
+__all__ = [
+    "Params", "SignedBatch", "ClusterResult", "ProvenanceResult", "sign_documents", "align_documents",
+    "find_clusters", "cluster_files", "find_provenance", "provenance_files",
+]
 
 
 @dataclass(frozen=True)
@@ -44,6 +49,15 @@ class Params:
     bridges: bool = True
     max_bucket: int = 32
     batch_size: int = 256
+    # Provenance: alignment and reporting.
+    align_min_tokens: int = 12
+    seed_ngram: int = 3
+    max_gap: int = 8
+    rescue_similarity: float = 0.6
+    boilerplate_documents: int = 5
+    near_duplicate_coverage: float = 0.8
+    anchor_max_df: int = 50
+    anchor_min_shared: int = 2
 
     def __post_init__(self) -> None:
         if not 0.0 < self.threshold < 1.0:
@@ -64,10 +78,15 @@ class SignedBatch:
     doc_ids: tuple[str, ...]
     passages: Passages
     signatures: Signatures
+    anchors: tuple[np.ndarray, np.ndarray] | None = None  # (document index, shingle hash)
 
 
-def sign_documents(documents: Sequence[Document], params: Params = Params()) -> SignedBatch:
-    """Normalise, tokenise, segment and sign one batch. Pure and picklable."""
+def sign_documents(documents: Sequence[Document], params: Params = Params(), anchors: bool = False) -> SignedBatch:
+    """Normalise, tokenise, segment and sign one batch. Pure and picklable.
+
+    With ``anchors``, also every document's distinct shingle hashes, which
+    provenance uses to find document pairs that share less than a passage.
+    """
     tokens = tokenize_batch([normalize(d.text) for d in documents])
     passages = segment_batch(
         [d.text for d in documents],
@@ -79,7 +98,8 @@ def sign_documents(documents: Sequence[Document], params: Params = Params()) -> 
         bridges=params.bridges,
     )
     signatures = sign_batch(tokens, passages, params.scheme)
-    return SignedBatch(tuple(d.id for d in documents), passages, signatures)
+    found = document_anchors(tokens, params.ngram) if anchors else None
+    return SignedBatch(tuple(d.id for d in documents), passages, signatures, found)
 
 
 @dataclass(frozen=True, eq=False)
@@ -101,7 +121,7 @@ def _batches(documents: Iterable[Document], size: int) -> Iterator[list[Document
 
 def _signed(
     documents: Iterable[Document], params: Params, jobs: int, kept: dict[str, Document],
-    progress: Callable[[int], None] | None,
+    progress: Callable[[int], None] | None, anchors: bool,
 ) -> Iterator[SignedBatch]:
     def remember(batch: list[Document]) -> list[Document]:
         for d in batch:
@@ -113,14 +133,14 @@ def _signed(
     batches = chain(first, batches)
     if jobs <= 1 or len(first) < 2:  # a pool costs more than it saves on one batch
         for batch in batches:
-            signed = sign_documents(batch, params)
+            signed = sign_documents(batch, params, anchors)
             if progress:
                 progress(len(signed.doc_ids))
             yield signed
         return
     with ProcessPoolExecutor(max_workers=jobs) as pool:
         # map keeps input order, so --jobs N gives the same bytes as --jobs 1.
-        for signed in pool.map(sign_documents, batches, repeat(params)):
+        for signed in pool.map(sign_documents, batches, repeat(params), repeat(anchors)):
             if progress:
                 progress(len(signed.doc_ids))
             yield signed
@@ -167,16 +187,26 @@ def find_clusters(
     >>> shared = "The Office aims to have a close relationship with Security Council bodies and Member States."
     >>> result = find_clusters([Document("a", "Intro one. " + shared), Document("b", shared + " Outro.")])
     >>> [(m.doc, m.start, m.end) for c in result.clusters for m in c.members]
-    [('a', 0, 102), ('b', 0, 91)]
+    [('a', 0, 103), ('b', 0, 99)]
     """
+    return _cluster_run(documents, params, jobs, progress, ingest, anchors=False)[0]
+
+
+def _cluster_run(
+    documents: Iterable[Document], params: Params, jobs: int,
+    progress: Callable[[int], None] | None, ingest: IngestReport | None, *, anchors: bool,
+) -> tuple[ClusterResult, list[tuple[str, str]]]:
+    """Clusters, and the document pairs worth aligning: those with an LSH
+    candidate passage pair and, with ``anchors``, those sharing rare shingles."""
     if jobs < 1:
         raise ParameterError(f"jobs must be at least 1, got {jobs}")
     kept: dict[str, Document] = {}
-    batches = list(_signed(documents, params, jobs, kept, progress))
+    batches = list(_signed(documents, params, jobs, kept, progress, anchors))
     doc_ids, passages, signatures = _concat(batches)
+    anchor_codes = _anchor_pair_codes(batches, params) if anchors else np.zeros(0, np.int64)
     stats = {"documents": len(doc_ids), "passages": len(passages), "candidates": 0, "verified": 0, "clusters": 0}
     if signatures is None or len(passages) == 0:
-        return ClusterResult([], kept, stats, ingest or IngestReport(), params)
+        return ClusterResult([], kept, stats, ingest or IngestReport(), params), _pairs(doc_ids, anchor_codes)
     bands, rows = optimal_bands(params.threshold, params.num_perm)
     rank = _passage_rank(doc_ids, passages)
     candidates = candidate_pairs(
@@ -194,7 +224,36 @@ def find_clusters(
         labels, doc=passages.doc, start=passages.start, end=passages.end, doc_ids=doc_ids, verified=verified
     )
     stats.update(candidates=len(candidates), verified=len(verified), clusters=len(clusters))
-    return ClusterResult(clusters, kept, stats, ingest or IngestReport(), params)
+    lsh_codes = (
+        np.minimum(passages.doc[candidates.left], passages.doc[candidates.right]) * len(doc_ids)
+        + np.maximum(passages.doc[candidates.left], passages.doc[candidates.right])
+    )
+    pairs = _pairs(doc_ids, np.concatenate([lsh_codes, anchor_codes]))
+    return ClusterResult(clusters, kept, stats, ingest or IngestReport(), params), pairs
+
+
+def _anchor_pair_codes(batches: list[SignedBatch], params: Params) -> np.ndarray:
+    docs, hashes, offset = [], [], 0
+    for b in batches:
+        if b.anchors is not None:
+            docs.append(b.anchors[0] + offset)
+            hashes.append(b.anchors[1])
+        offset += len(b.doc_ids)
+    if not docs:
+        return np.zeros(0, np.int64)
+    found = anchor_pairs(np.concatenate(docs), np.concatenate(hashes),
+                         max_df=params.anchor_max_df, min_shared=params.anchor_min_shared)
+    return found.left * offset + found.right
+
+
+def _pairs(doc_ids: Sequence[str], codes: np.ndarray) -> list[tuple[str, str]]:
+    """Document id pairs from codes ``low * n + high``, each once, sorted by id."""
+    n = len(doc_ids)
+    out = set()
+    for c in np.unique(codes).tolist():
+        a, b = doc_ids[c // n], doc_ids[c % n]
+        out.add((a, b) if a < b else (b, a))
+    return sorted(out)
 
 
 def cluster_files(
@@ -209,6 +268,93 @@ def cluster_files(
     report = IngestReport()
     documents = read_documents(inputs, skip_bad=skip_bad, report=report)
     return find_clusters(documents, params, jobs=jobs, progress=progress, ingest=report)
+
+
+def align_documents(pairs: Sequence[tuple[Document, Document]], params: Params = Params()) -> list[Alignment]:
+    """Align a batch of document pairs. Pure and picklable, like :func:`sign_documents`."""
+    unique = {d.id: d for pair in pairs for d in pair}
+    ids = sorted(unique)
+    tokens = tokenize_batch([normalize(unique[i].text) for i in ids])
+    views = {i: AlignDoc.from_batch(i, unique[i].text, tokens, k) for k, i in enumerate(ids)}
+    out: list[Alignment] = []
+    for a, b in pairs:
+        out.extend(
+            align_pair(
+                views[a.id], views[b.id], seed_ngram=params.seed_ngram, max_gap=params.max_gap,
+                min_tokens=params.align_min_tokens, rescue_similarity=params.rescue_similarity,
+            )
+        )
+    return out
+
+
+@dataclass(frozen=True, eq=False)
+class ProvenanceResult:
+    """The provenance report of a run, with the clusters and documents behind it."""
+
+    report: ProvenanceReport
+    documents: dict[str, Document]
+    stats: dict[str, int]
+    ingest: IngestReport = field(default_factory=IngestReport)
+    params: Params = Params()
+
+
+_PAIRS_PER_BATCH = 512
+
+
+def find_provenance(
+    documents: Iterable[Document],
+    params: Params = Params(),
+    *,
+    jobs: int = 1,
+    progress: Callable[[int], None] | None = None,
+    ingest: IngestReport | None = None,
+) -> ProvenanceResult:
+    """Every reused span of every document, what it matches and where it came from.
+
+    >>> from dedup import Document, find_provenance
+    >>> shared = ("The Office aims to have a close relationship with Security Council bodies and "
+    ...           "Member States, strengthening existing and developing new partnerships.")
+    >>> result = find_provenance([
+    ...     Document("a", "First report. " + shared, date="2018-05-01"),
+    ...     Document("b", shared + " Later words.", date="2018-05-03")])
+    >>> [(s.start, s.end, s.role, s.origin) for s in result.report.documents[1].spans]
+    [(0, 148, 'copy', 'a')]
+    """
+    clustered, pairs = _cluster_run(documents, params, jobs, progress, ingest, anchors=True)
+    docs = clustered.documents
+    batches = [
+        [(docs[a], docs[b]) for a, b in pairs[i : i + _PAIRS_PER_BATCH]]
+        for i in range(0, len(pairs), _PAIRS_PER_BATCH)
+    ]
+    alignments: list[Alignment] = []
+    if jobs > 1 and len(batches) > 1:
+        with ProcessPoolExecutor(max_workers=jobs) as pool:
+            for found in pool.map(align_documents, batches, repeat(params)):
+                alignments.extend(found)
+    else:
+        for batch in batches:
+            alignments.extend(align_documents(batch, params))
+    report = build_provenance(
+        docs, alignments, boilerplate_documents=params.boilerplate_documents,
+        near_duplicate_coverage=params.near_duplicate_coverage,
+    )
+    stats = {**clustered.stats, "document_pairs": len(pairs), "alignments": len(alignments),
+             "reuse_clusters": len(report.clusters)}
+    return ProvenanceResult(report, docs, stats, clustered.ingest, params)
+
+
+def provenance_files(
+    inputs: Iterable[str | Path],
+    params: Params = Params(),
+    *,
+    skip_bad: bool = False,
+    jobs: int = 1,
+    progress: Callable[[int], None] | None = None,
+) -> ProvenanceResult:
+    """:func:`find_provenance` over files, folders, JSON Lines/CSV dumps or ``-`` (stdin)."""
+    report = IngestReport()
+    documents = read_documents(inputs, skip_bad=skip_bad, report=report)
+    return find_provenance(documents, params, jobs=jobs, progress=progress, ingest=report)
 
 
 def default_jobs() -> int:

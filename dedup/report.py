@@ -1,4 +1,5 @@
-"""Writing results: clusters as text, JSON Lines, JSON or CSV.
+"""Writing results: clusters as text, JSON Lines, JSON or CSV; provenance as
+Markdown, JSON or JSON Lines (and HTML, in :mod:`dedup.report_html`).
 
 Writers stream to any text stream and produce the same bytes for the same
 result: keys in a fixed order, no timestamps, no floating-point noise.
@@ -13,11 +14,15 @@ from typing import Any, Iterator, Mapping, TextIO
 from .cluster import Cluster
 from .errors import ParameterError
 from .ingest import Document
-from .pipeline import ClusterResult
+from .pipeline import ClusterResult, ProvenanceResult
+from .provenance import DocumentReport, ReusedSpan
 
-__all__ = ["CLUSTER_FORMATS", "cluster_records", "write_clusters", "run_summary"]
+__all__ = [
+    "CLUSTER_FORMATS", "PROVENANCE_FORMATS", "cluster_records", "write_clusters", "write_provenance", "run_summary",
+]
 
 CLUSTER_FORMATS = ("text", "jsonl", "json", "csv")
+PROVENANCE_FORMATS = ("markdown", "json", "jsonl")
 
 
 def cluster_records(clusters: list[Cluster], documents: Mapping[str, Document]) -> Iterator[dict[str, Any]]:
@@ -35,7 +40,7 @@ def cluster_records(clusters: list[Cluster], documents: Mapping[str, Document]) 
         }
 
 
-def run_summary(result: ClusterResult) -> dict[str, Any]:
+def run_summary(result: ClusterResult | ProvenanceResult) -> dict[str, Any]:
     """Figures of a run, including everything reading skipped or repaired."""
     return {**result.stats, **{f"ingest_{k}": v for k, v in result.ingest.as_dict().items()}}
 
@@ -82,3 +87,67 @@ def write_clusters(result: ClusterResult, out: TextIO, fmt: str = "text") -> Non
                                  m["doc"], m["start"], m["end"], m["text"]])
     else:
         raise ParameterError(f"unknown format {fmt!r}; choose one of {', '.join(CLUSTER_FORMATS)}")
+
+
+def _span_line(span: ReusedSpan, text: str) -> list[str]:
+    if span.boilerplate:
+        role = "boilerplate"
+    elif span.role == "shared":
+        role = "shared (origin unknown)"
+    elif span.role == "origin":
+        role = "origin"
+    else:
+        role = f"copy of {span.origin}"
+    lines = [f"- [{span.start}:{span.end}] {span.cluster}, {role}, similarity {span.similarity:.2f}",
+             f"  > {_preview(text[span.start:span.end])}"]
+    lines += [f"  - {m.doc} [{m.start}:{m.end}] similarity {m.similarity:.2f}" for m in span.matches]
+    return lines
+
+
+def _document_markdown(doc: DocumentReport, text: str) -> list[str]:
+    date = f"{doc.date} (from {doc.date_from})" if doc.date else "unknown"
+    lines = [f"## {doc.id}", "",
+             f"date {date} · source {doc.source or 'unknown'} · {doc.length:,} characters · "
+             f"{doc.reused_fraction:.0%} reused", ""]
+    if doc.near_duplicates:
+        near = ", ".join(f"{n.doc} ({n.similarity:.2f})" for n in doc.near_duplicates)
+        lines += [f"Near-duplicate of: {near}", ""]
+    reused = [s for s in doc.spans if not s.boilerplate]
+    boilerplate = [s for s in doc.spans if s.boilerplate]
+    if not doc.spans:
+        lines += ["No reused text found.", ""]
+    for span in reused:
+        lines += _span_line(span, text)
+    if boilerplate:
+        lines += ["", "Boilerplate:" if reused else "Boilerplate only:"]
+        for span in boilerplate:
+            lines += _span_line(span, text)
+    return lines + [""] if doc.spans else lines
+
+
+def _write_markdown(result: ProvenanceResult, out: TextIO) -> None:
+    report = result.report
+    total = sum(d.length for d in report.documents) or 1
+    reused = sum(s.end - s.start for d in report.documents for s in d.spans)
+    boilerplate = sum(1 for c in report.clusters if c.boilerplate)
+    out.write(
+        f"# dedup provenance: {len(report.documents)} articles, {len(report.clusters)} reuse clusters "
+        f"({boilerplate} boilerplate), {reused / total:.0%} of all text reused\n\n"
+    )
+    for doc in report.documents:
+        out.write("\n".join(_document_markdown(doc, result.documents[doc.id].text)) + "\n")
+
+
+def write_provenance(result: ProvenanceResult, out: TextIO, fmt: str = "markdown") -> None:
+    """Write a provenance report: a readable per-article summary, JSON or JSON Lines."""
+    if fmt == "markdown":
+        _write_markdown(result, out)
+    elif fmt == "json":
+        payload = {"summary": run_summary(result), **result.report.to_dict()}
+        json.dump(payload, out, ensure_ascii=False, indent=1)
+        out.write("\n")
+    elif fmt == "jsonl":
+        for record in result.report.to_dict()["documents"]:
+            out.write(json.dumps(record, ensure_ascii=False) + "\n")
+    else:
+        raise ParameterError(f"unknown format {fmt!r}; choose one of {', '.join(PROVENANCE_FORMATS)}")

@@ -19,7 +19,9 @@ from .errors import ParameterError
 from .normalize import TokenBatch, splitmix64
 from .segment import Passages
 
-__all__ = ["Scheme", "Signatures", "shingle_hashes", "sign_batch", "to_lean_minhash", "from_lean_minhash"]
+__all__ = [
+    "Scheme", "Signatures", "shingle_hashes", "document_anchors", "sign_batch", "to_lean_minhash", "from_lean_minhash",
+]
 
 #: Names the token and shingle hashing; bump it whenever they change, since
 #: signatures made under different schemes cannot be compared.
@@ -95,6 +97,18 @@ def shingle_hashes(tokens: TokenBatch, ngram: int) -> np.ndarray:
             rotated = (h[j:] << np.uint64(j)) | (h[j:] >> np.uint64(64 - j))
             acc[: n - j] = acc[: n - j] * np.uint64(0x9E3779B97F4A7C15) + rotated
         return (splitmix64(acc) >> np.uint64(32)).astype(np.uint32)
+
+
+def document_anchors(tokens: TokenBatch, ngram: int) -> tuple[np.ndarray, np.ndarray]:
+    """(document index, shingle hash) for every distinct shingle of every document."""
+    shingles = shingle_hashes(tokens, ngram)
+    counts = np.maximum(np.diff(tokens.doc_offsets) - ngram + 1, 0)
+    starts = np.repeat(tokens.doc_offsets[:-1], counts)
+    within = np.arange(counts.sum()) - np.repeat(np.cumsum(counts) - counts, counts)
+    docs = np.repeat(np.arange(len(counts), dtype=np.int64), counts)
+    hashes = shingles[starts + within]
+    codes = np.unique((docs.astype(np.uint64) << np.uint64(32)) | hashes.astype(np.uint64))
+    return (codes >> np.uint64(32)).astype(np.int64), (codes & np.uint64(0xFFFFFFFF)).astype(np.uint32)
 
 
 def _shingle_index(passages: Passages, ngram: int) -> tuple[np.ndarray, np.ndarray]:

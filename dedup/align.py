@@ -1,0 +1,334 @@
+"""Fuzzy alignment: every reused stretch of a document pair, as exact spans.
+
+Works on the documents' token streams (so case, punctuation, line wrapping,
+accents and mojibake never get in the way), in three steps:
+
+1. *seeds*: positions where both documents have the same run of
+   ``seed_ngram`` tokens;
+2. *chains*: seeds on (nearly) the same diagonal, close together, become one
+   stretch; seeds on different diagonals stay apart, which is how stretches
+   transposed relative to each other are found separately;
+3. *refinement*: rapidfuzz's LCS alignment of each stretch's tokens (with a
+   margin, so a stretch can grow) trims it to where the texts stop matching
+   and splits it where a long gap shows two separate reuses.
+
+A chain too short to stand on its own (a paraphrase keeps only a few words in
+a row: "General Assembly resolution 71/291") is *rescued* when the sentences
+around it are similar as a whole: they must share several content words
+besides the chain itself (two sentences that merely name the same
+organisation share nothing else), and rapidfuzz's ``partial_ratio_alignment``
+of the two sentences gives the span and the (lower) similarity.
+
+Token spans become character spans of the original texts; the similarity of
+a stretch is rapidfuzz's normalised Indel similarity of its normalised text.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from rapidfuzz import fuzz
+from rapidfuzz.distance import LCSseq
+
+from .errors import ParameterError
+from .normalize import TokenBatch, normalize
+from .segment import sentence_spans
+
+__all__ = ["AlignDoc", "Alignment", "align_pair", "align_docs"]
+
+
+@dataclass(frozen=True, eq=False)
+class AlignDoc:
+    """One document as alignment sees it: original text and its tokens."""
+
+    id: str
+    text: str
+    starts: np.ndarray  # token start offsets in ``text``
+    ends: np.ndarray
+    hashes: np.ndarray  # uint64 token hashes
+
+    @classmethod
+    def from_batch(cls, doc_id: str, text: str, tokens: TokenBatch, index: int) -> "AlignDoc":
+        lo, hi = int(tokens.doc_offsets[index]), int(tokens.doc_offsets[index + 1])
+        return cls(doc_id, text, tokens.starts[lo:hi], tokens.ends[lo:hi], tokens.hashes[lo:hi])
+
+
+@dataclass(frozen=True)
+class Alignment:
+    """A stretch of ``a`` reused in ``b``: half-open character spans of both originals."""
+
+    a: str
+    a_start: int
+    a_end: int
+    b: str
+    b_start: int
+    b_end: int
+    similarity: float
+    tokens: int  # matched tokens (for a rescued paraphrase: the chain that found it)
+
+
+def _ngram_hashes(hashes: np.ndarray, n: int) -> np.ndarray:
+    count = len(hashes) - n + 1
+    if count <= 0:
+        return np.zeros(0, np.uint64)
+    acc = hashes[:count].copy()
+    with np.errstate(over="ignore"):
+        for j in range(1, n):
+            acc = acc * np.uint64(0x9E3779B97F4A7C15) + hashes[j : j + count]
+    return acc
+
+
+def _seeds(a: np.ndarray, b: np.ndarray, n: int, max_repeats: int) -> tuple[np.ndarray, np.ndarray]:
+    """(i, j) with the same n-gram at token i of a and j of b."""
+    ga, gb = _ngram_hashes(a, n), _ngram_hashes(b, n)
+    if not len(ga) or not len(gb):
+        return np.zeros(0, np.int64), np.zeros(0, np.int64)
+    order = np.argsort(gb, kind="stable")
+    sorted_b = gb[order]
+    lo = np.searchsorted(sorted_b, ga, side="left")
+    hi = np.searchsorted(sorted_b, ga, side="right")
+    counts = hi - lo
+    # An n-gram repeated many times in b ("in the", lists) says nothing about where a copy is.
+    counts[counts > max_repeats] = 0
+    i = np.repeat(np.arange(len(ga)), counts)
+    within = np.arange(counts.sum()) - np.repeat(np.cumsum(counts) - counts, counts)
+    j = order[np.repeat(lo, counts) + within]
+    return i.astype(np.int64), j.astype(np.int64)
+
+
+def _chains(i: np.ndarray, j: np.ndarray, n: int, max_gap: int) -> list[list[int]]:
+    """Group seeds into stretches [a0, a1, b0, b1, seeds] of token indices."""
+    if not len(i):
+        return []
+    diag = j - i
+    order = np.lexsort((i, diag))
+    runs: list[list[int]] = []
+    for k in order.tolist():
+        ii, jj, dd = int(i[k]), int(j[k]), int(diag[k])
+        last = runs[-1] if runs else None
+        if last is not None and last[5] == dd and ii <= last[1] + max_gap:
+            last[1], last[3], last[4] = max(last[1], ii + n), max(last[3], jj + n), last[4] + 1
+        else:
+            runs.append([ii, ii + n, jj, jj + n, 1, dd])
+    # Runs on nearby diagonals that follow each other are one stretch with an
+    # insertion or deletion in between.
+    runs.sort(key=lambda r: (r[0], r[2]))
+    stretches: list[list[int]] = []
+    for r in runs:
+        for s in reversed(stretches[-8:]):
+            a_gap, b_gap = r[0] - s[1], r[2] - s[3]
+            if -n <= a_gap <= max_gap and -n <= b_gap <= max_gap and abs(r[5] - s[5]) <= max_gap:
+                s[1], s[3], s[4], s[5] = max(s[1], r[1]), max(s[3], r[3]), s[4] + r[4], r[5]
+                break
+        else:
+            stretches.append(list(r))
+    return stretches
+
+
+def _matched_blocks(a: list[int], b: list[int]) -> list[tuple[int, int, int]]:
+    """(a_start, b_start, length) of the LCS-equal blocks of two token lists."""
+    return [
+        (op.src_start, op.dest_start, op.src_end - op.src_start)
+        for op in LCSseq.opcodes(a, b)
+        if op.tag == "equal"
+    ]
+
+
+def _split_blocks(blocks: list[tuple[int, int, int]], max_gap: int) -> list[list[tuple[int, int, int]]]:
+    groups: list[list[tuple[int, int, int]]] = []
+    for block in blocks:
+        if groups:
+            pa, pb, pl = groups[-1][-1]
+            if block[0] - (pa + pl) <= max_gap and block[1] - (pb + pl) <= max_gap:
+                groups[-1].append(block)
+                continue
+        groups.append([block])
+    trimmed = []
+    for g in groups:
+        # A lone matching word at either edge is usually chance ("the", "said").
+        while len(g) > 1 and g[0][2] < 2:
+            g = g[1:]
+        while len(g) > 1 and g[-1][2] < 2:
+            g = g[:-1]
+        trimmed.append(g)
+    return trimmed
+
+
+def _grow_punctuation(a: str, b: str, a0: int, a1: int, b0: int, b1: int) -> tuple[int, int, int, int]:
+    """Take in punctuation both texts have right at the edges ("meetings." and quotes)."""
+    while a1 < len(a) and b1 < len(b) and a[a1] == b[b1] and not a[a1].isspace() and not a[a1].isalnum():
+        a1, b1 = a1 + 1, b1 + 1
+    while a0 > 0 and b0 > 0 and a[a0 - 1] == b[b0 - 1] and not a[a0 - 1].isspace() and not a[a0 - 1].isalnum():
+        a0, b0 = a0 - 1, b0 - 1
+    return a0, a1, b0, b1
+
+
+def _check(seed_ngram: int, max_gap: int, min_tokens: int) -> None:
+    if seed_ngram < 1 or max_gap < 0 or min_tokens < seed_ngram:
+        raise ParameterError(
+            f"need seed_ngram >= 1, max_gap >= 0 and min_tokens >= seed_ngram; "
+            f"got {seed_ngram}, {max_gap}, {min_tokens}"
+        )
+
+
+def align_pair(
+    a: AlignDoc,
+    b: AlignDoc,
+    *,
+    seed_ngram: int = 3,
+    max_gap: int = 8,
+    min_tokens: int = 12,
+    min_density: float = 0.5,
+    max_repeats: int = 4,
+    rescue_similarity: float = 0.6,
+) -> list[Alignment]:
+    """Every stretch of at least ``min_tokens`` matched tokens that ``a`` and ``b`` share.
+
+    ``min_density`` is the share of a stretch's tokens (on the shorter side)
+    that must be matched; ``max_gap`` is the longest run of unmatched tokens
+    inside one stretch; ``rescue_similarity`` is the sentence similarity
+    (0..1) that rescues a short chain (0 disables rescue). Returned sorted
+    by position in ``a``.
+    """
+    _check(seed_ngram, max_gap, min_tokens)
+    i, j = _seeds(a.hashes, b.hashes, seed_ngram, max_repeats)
+    margin = max_gap
+    found: list[Alignment] = []
+    short_chains = []
+    for a0, a1, b0, b1, seeds, _ in _chains(i, j, seed_ngram, max_gap):
+        if min(a1 - a0, b1 - b0) < min_tokens:
+            if seeds >= 2:
+                short_chains.append((a0, a1, b0, b1))
+            continue
+        lo_a, hi_a = max(0, a0 - margin), min(len(a.hashes), a1 + margin)
+        lo_b, hi_b = max(0, b0 - margin), min(len(b.hashes), b1 + margin)
+        blocks = _matched_blocks(
+            (a.hashes[lo_a:hi_a] >> np.uint64(1)).tolist(), (b.hashes[lo_b:hi_b] >> np.uint64(1)).tolist()
+        )
+        for group in _split_blocks(blocks, max_gap):
+            matched = sum(length for _, _, length in group)
+            ta0, tb0 = lo_a + group[0][0], lo_b + group[0][1]
+            ta1, tb1 = lo_a + group[-1][0] + group[-1][2], lo_b + group[-1][1] + group[-1][2]
+            if matched < min_tokens or matched < min_density * max(ta1 - ta0, tb1 - tb0):
+                continue
+            found.append(_to_alignment(a, b, ta0, ta1, tb0, tb1, matched))
+    if rescue_similarity > 0:
+        found.extend(_rescue_all(a, b, short_chains, found, min_tokens, rescue_similarity))
+    return _drop_overlaps(found)
+
+
+def _to_alignment(a: AlignDoc, b: AlignDoc, ta0: int, ta1: int, tb0: int, tb1: int, matched: int) -> Alignment:
+    a0, a1, b0, b1 = _grow_punctuation(
+        a.text, b.text, int(a.starts[ta0]), int(a.ends[ta1 - 1]), int(b.starts[tb0]), int(b.ends[tb1 - 1])
+    )
+    similarity = fuzz.ratio(normalize(a.text[a0:a1]).text, normalize(b.text[b0:b1]).text) / 100.0
+    return Alignment(a.id, a0, a1, b.id, b0, b1, round(similarity, 4), matched)
+
+
+def _sentence_at(doc: AlignDoc, token: int, cache: dict[str, list[tuple[int, int]]]) -> tuple[int, int]:
+    spans = cache.get(doc.id)
+    if spans is None:
+        spans = cache[doc.id] = sentence_spans(doc.text)
+    offset = int(doc.starts[token])
+    for start, end in spans:
+        if start <= offset < end:
+            return start, end
+    return offset, int(doc.ends[token])
+
+
+# Content words a paraphrase keeps besides the chain it was found by.
+RESCUE_SHARED_WORDS = 5
+
+
+def _content_words(doc: AlignDoc, span: tuple[int, int], chain: tuple[int, int]) -> set[int]:
+    """Hashes of the longer words and numbers of a sentence, outside the chain."""
+    lo, hi = np.searchsorted(doc.starts, span[0]), np.searchsorted(doc.starts, span[1])
+    words = set()
+    for t in range(int(lo), int(hi)):
+        if chain[0] <= t < chain[1]:
+            continue
+        word = doc.text[doc.starts[t] : doc.ends[t]]
+        if len(word) >= 4 or word.isdigit():
+            words.add(int(doc.hashes[t]))
+    return words
+
+
+def _rescue(
+    a: AlignDoc, b: AlignDoc, chain: tuple[int, int, int, int], sa: tuple[int, int], sb: tuple[int, int],
+    min_tokens: int, min_similarity: float,
+) -> Alignment | None:
+    """A paraphrased sentence: the sentences around a short chain, if similar enough."""
+    shared = _content_words(a, sa, chain[:2]) & _content_words(b, sb, chain[2:])
+    if len(shared) < RESCUE_SHARED_WORDS:
+        return None
+    na, nb = normalize(a.text[sa[0] : sa[1]]), normalize(b.text[sb[0] : sb[1]])
+    if min(len(na.text.split()), len(nb.text.split())) < min_tokens:
+        return None
+    a_shorter = len(na.text) <= len(nb.text)
+    short, long_ = (na, nb) if a_shorter else (nb, na)
+    found = fuzz.partial_ratio_alignment(short.text, long_.text, score_cutoff=min_similarity * 100)
+    if found is None:
+        return None
+    # partial_ratio aligns the whole shorter sentence with a window of the longer one.
+    ls, le = long_.span_to_original(found.dest_start, found.dest_end)
+    if a_shorter:
+        a0, a1, b0, b1 = sa[0], sa[1], sb[0] + ls, sb[0] + le
+    else:
+        a0, a1, b0, b1 = sa[0] + ls, sa[0] + le, sb[0], sb[1]
+    a0, a1 = _trim_to_words(a.text, a0, a1)
+    b0, b1 = _trim_to_words(b.text, b0, b1)
+    return Alignment(a.id, a0, a1, b.id, b0, b1, round(found.score / 100.0, 4), chain[1] - chain[0])
+
+
+def _rescue_all(
+    a: AlignDoc, b: AlignDoc, chains: list[tuple[int, int, int, int]], found: list[Alignment],
+    min_tokens: int, min_similarity: float,
+) -> list[Alignment]:
+    """Rescue short chains, once per sentence pair, where no alignment is already."""
+    cache: dict[str, list[tuple[int, int]]] = {}
+    tried: set[tuple[tuple[int, int], tuple[int, int]]] = set()
+    rescued: list[Alignment] = []
+    for chain in chains:
+        sa, sb = _sentence_at(a, chain[0], cache), _sentence_at(b, chain[2], cache)
+        if (sa, sb) in tried or any(
+            sa[0] < f.a_end and f.a_start < sa[1] and sb[0] < f.b_end and f.b_start < sb[1] for f in found
+        ):
+            continue
+        tried.add((sa, sb))
+        alignment = _rescue(a, b, chain, sa, sb, min_tokens, min_similarity)
+        if alignment is not None:
+            rescued.append(alignment)
+    return rescued
+
+
+def _trim_to_words(text: str, start: int, end: int) -> tuple[int, int]:
+    """Widen a span cut inside a word to the whole word, then drop edge spaces."""
+    while start > 0 and text[start - 1].isalnum() and text[start].isalnum():
+        start -= 1
+    while end < len(text) and end > 0 and text[end].isalnum() and text[end - 1].isalnum():
+        end += 1
+    while start < end and text[start].isspace():
+        start += 1
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    return start, end
+
+
+def _drop_overlaps(found: list[Alignment]) -> list[Alignment]:
+    """Margins let neighbouring stretches find the same text twice: keep the larger."""
+    kept: list[Alignment] = []
+    for al in sorted(found, key=lambda x: (-x.tokens, x.a_start, x.b_start)):
+        if any(al.a_start < k.a_end and k.a_start < al.a_end and al.b_start < k.b_end and k.b_start < al.b_end
+               for k in kept):
+            continue
+        kept.append(al)
+    return sorted(kept, key=lambda x: (x.a_start, x.b_start))
+
+
+def align_docs(pairs: list[tuple[AlignDoc, AlignDoc]], **options) -> list[Alignment]:
+    """:func:`align_pair` over a batch of pairs (the unit a worker process gets)."""
+    out: list[Alignment] = []
+    for a, b in pairs:
+        out.extend(align_pair(a, b, **options))
+    return out
