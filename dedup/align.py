@@ -155,6 +155,22 @@ def _split_blocks(blocks: list[tuple[int, int, int]], max_gap: int) -> list[list
     return trimmed
 
 
+def _extend_exact(
+    a: np.ndarray, b: np.ndarray, ta0: int, ta1: int, tb0: int, tb1: int
+) -> tuple[int, int, int, int, int]:
+    """Grow a stretch over identical tokens at both ends.
+
+    The LCS may pair an edge word with another occurrence of it (a "the"
+    before the copy), which the edge trimming then drops; equal neighbours
+    are part of the copy."""
+    grown = 0
+    while ta0 > 0 and tb0 > 0 and a[ta0 - 1] == b[tb0 - 1]:
+        ta0, tb0, grown = ta0 - 1, tb0 - 1, grown + 1
+    while ta1 < len(a) and tb1 < len(b) and a[ta1] == b[tb1]:
+        ta1, tb1, grown = ta1 + 1, tb1 + 1, grown + 1
+    return ta0, ta1, tb0, tb1, grown
+
+
 def _grow_punctuation(a: str, b: str, a0: int, a1: int, b0: int, b1: int) -> tuple[int, int, int, int]:
     """Take in punctuation both texts have right at the edges ("meetings." and quotes)."""
     while a1 < len(a) and b1 < len(b) and a[a1] == b[b1] and not a[a1].isspace() and not a[a1].isalnum():
@@ -210,6 +226,8 @@ def align_pair(
             matched = sum(length for _, _, length in group)
             ta0, tb0 = lo_a + group[0][0], lo_b + group[0][1]
             ta1, tb1 = lo_a + group[-1][0] + group[-1][2], lo_b + group[-1][1] + group[-1][2]
+            ta0, ta1, tb0, tb1, grown = _extend_exact(a.hashes, b.hashes, ta0, ta1, tb0, tb1)
+            matched += grown
             if matched < min_tokens or matched < min_density * max(ta1 - ta0, tb1 - tb0):
                 continue
             found.append(_to_alignment(a, b, ta0, ta1, tb0, tb1, matched))

@@ -1,0 +1,124 @@
+"""Alignment: reused stretches as exact character spans of both originals."""
+
+from __future__ import annotations
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from dedup import normalize, tokenize_batch
+from dedup.align import AlignDoc, align_pair
+
+REUSED = (
+    "The central bank said on Tuesday it would keep its benchmark lending rate unchanged for a third "
+    "consecutive month, citing slowing inflation and a weaker outlook for exports."
+)
+OTHER_A = (
+    "Farmers in the northern province reported heavy rainfall this week. Officials expect the harvest "
+    "to start late, and several roads remain closed after the storms."
+)
+OTHER_B = (
+    "The football club announced a new coach after a disappointing season. Supporters gathered outside "
+    "the stadium to welcome him before the first training session."
+)
+SECOND = (
+    "Analysts polled by the news agency had widely expected the decision, although two of them had "
+    "forecast a small cut to support the struggling manufacturing sector."
+)
+
+
+def _docs(*texts: str) -> list[AlignDoc]:
+    tokens = tokenize_batch([normalize(t) for t in texts])
+    return [AlignDoc.from_batch(f"d{i}", t, tokens, i) for i, t in enumerate(texts)]
+
+
+def _spans(a: str, b: str, **options):
+    da, db = _docs(a, b)
+    return align_pair(da, db, **options)
+
+
+def test_verbatim_copy_gives_exact_spans_in_both_texts():
+    a = f"{OTHER_A}\n\n{REUSED}\n\n{OTHER_A[:40]}"
+    b = f"{OTHER_B}\n\n{REUSED} {OTHER_B[:60]}"
+    (al,) = _spans(a, b)
+    assert a[al.a_start : al.a_end] == REUSED
+    assert b[al.b_start : al.b_end] == REUSED
+    assert al.similarity == 1.0
+
+
+def test_light_edits_case_punctuation_and_rewrapping_still_align():
+    edited = (
+        "THE CENTRAL BANK said on Tuesday it would keep its key lending rate unchanged for a third\n"
+        "    consecutive month -- citing slowing inflation and a weaker outlook for exports."
+    )
+    (al,) = _spans(f"{OTHER_A} {REUSED}", f"{OTHER_B}\n{edited}")
+    a = f"{OTHER_A} {REUSED}"
+    assert a[al.a_start : al.a_end].startswith("The central bank")
+    assert a[al.a_start : al.a_end].endswith("exports.")
+    assert 0.8 < al.similarity < 1.0
+
+
+def test_mojibake_and_dagger_artefacts_do_not_break_a_match():
+    damaged = REUSED.replace(" it ", "\u2020it\u2020").replace("a third", "a\u00c2\u00a0third")
+    (al,) = _spans(f"{OTHER_A} {REUSED}", f"{damaged} {OTHER_B}")
+    assert al.b_start == 0 and al.b_end == len(damaged)
+
+
+def test_transposed_stretches_are_found_separately():
+    a = f"{REUSED} {OTHER_A} {SECOND}"
+    b = f"{SECOND} {OTHER_B} {REUSED}"
+    found = _spans(a, b)
+    pairs = {(a[al.a_start : al.a_end], b[al.b_start : al.b_end]) for al in found}
+    assert (REUSED, REUSED) in pairs and (SECOND, SECOND) in pairs
+
+
+def test_single_reused_sentence_inside_a_different_paragraph():
+    sentence = "Exports of palm oil rose by twelve percent in the first quarter compared with last year."
+    a = f"{OTHER_A} {sentence} {OTHER_A}"
+    b = f"{OTHER_B[:80]} {sentence} {OTHER_B[80:]}"
+    (al,) = _spans(a, b)
+    assert a[al.a_start : al.a_end] == sentence
+    assert b[al.b_start : al.b_end] == sentence
+
+
+def test_unrelated_texts_share_nothing():
+    assert _spans(OTHER_A, OTHER_B) == []
+
+
+def test_short_common_phrase_is_not_reuse():
+    phrase = "said in a statement on Tuesday"
+    assert _spans(f"{OTHER_A} The ministry {phrase}.", f"{OTHER_B} The club {phrase}.") == []
+
+
+def test_paraphrase_is_rescued_at_lower_similarity():
+    a = ("The United Nations Office of Counter-Terrorism was established through the adoption of "
+         "General Assembly resolution 71/291 on June 15, 2017.")
+    b = ("The UN Counter-Terrorism Office is a new UN body established by General Assembly resolution "
+         "71/291 of 15 June 2017, which has wide powers.")
+    (al,) = _spans(f"{OTHER_A} {a}", f"{OTHER_B} {b}")
+    assert 0.5 < al.similarity < 0.9
+    assert "resolution 71/291" in f"{OTHER_B} {b}"[al.b_start : al.b_end]
+
+
+def test_two_sentences_naming_the_same_body_are_not_a_paraphrase():
+    a = "Mr. Vladimir Voronkov was appointed as Under-Secretary-General of the Office on 21 June 2017."
+    b = ("Aslov met here with Vladimir Voronkov, Under-Secretary-General of the United Nations Office of "
+         "Counter-Terrorism, on the sidelines of the conference.")
+    assert _spans(a, b) == []
+
+
+words = st.sampled_from("alpha beta gamma delta rain bank rate month export wheat oil said".split())
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(words, min_size=0, max_size=40),
+    st.lists(words, min_size=0, max_size=40),
+    st.lists(words, min_size=12, max_size=30),
+)
+def test_alignments_are_valid_spans_of_both_texts(prefix_a, prefix_b, shared):
+    a = " ".join(prefix_a + ["zzz"] + shared)
+    b = " ".join(shared + ["qqq"] + prefix_b)
+    for al in _spans(a, b):
+        assert 0 <= al.a_start < al.a_end <= len(a)
+        assert 0 <= al.b_start < al.b_end <= len(b)
+        assert 0.0 <= al.similarity <= 1.0

@@ -1,0 +1,160 @@
+"""Provenance: spans per article, origin by earliest date, boilerplate, near-duplicates."""
+
+from __future__ import annotations
+
+import json
+
+import dedup
+from dedup import Document, find_provenance
+from dedup.provenance import earliest
+
+A, B, C = "000_06ca5f3817816343", "001_379fe7a909cd7bd2", "002_00f4e87b33418616"
+
+RELEASE = (
+    "The company reported a net profit of 41 million dollars for the quarter, up from 29 million a year "
+    "earlier, on sales that rose eight percent to 612 million dollars."
+)
+BOILERPLATE = (
+    "About Northwind Traders: Northwind Traders is a specialty food importer founded in 1982 with offices "
+    "in twelve countries and more than four thousand employees worldwide."
+)
+FILLERS = [
+    "Rain fell across the valley on Monday, and farmers welcomed the change after months of drought.",
+    "The city council voted to extend the tram line to the airport by the end of next year.",
+    "A new museum of modern photography opened its doors in the old harbour warehouse district.",
+    "Shares of mining companies fell sharply after copper prices dropped to a two year low.",
+    "The national team named three new players for the qualifying match against the neighbours.",
+    "Engineers began repairs on the old bridge, which has been closed to lorries since the spring.",
+    "The ministry of health said vaccination rates among children had improved in rural areas.",
+]
+
+
+def _doc(i: int, body: str, date: str | None, source: str | None = None) -> Document:
+    return Document(f"doc{i}", f"{FILLERS[i % len(FILLERS)]}\n\n{body}", date=date, source=source)
+
+
+def _spans_of(result, doc_id):
+    return next(d for d in result.report.documents if d.id == doc_id).spans
+
+
+def test_copy_points_to_the_earliest_dated_carrier():
+    docs = [
+        _doc(0, RELEASE, "2020-03-02"),
+        _doc(1, f"{FILLERS[3]} {RELEASE}", "2020-03-01T09:00"),
+        _doc(2, f"{RELEASE}\n\n{FILLERS[4]}", "2020-03-05"),
+    ]
+    result = find_provenance(docs)
+    roles = {d.id: [(s.role, s.origin) for s in d.spans] for d in result.report.documents}
+    assert roles == {"doc0": [("copy", "doc1")], "doc1": [("origin", "doc1")], "doc2": [("copy", "doc1")]}
+    for d in result.report.documents:
+        text = docs[int(d.id[-1])].text
+        (span,) = d.spans
+        assert text[span.start : span.end] == RELEASE
+
+
+def test_ties_and_missing_dates_give_no_origin():
+    tied = find_provenance([_doc(0, RELEASE, "2020-03-01"), _doc(1, RELEASE, "2020-03-01T10:00")])
+    missing = find_provenance([_doc(0, RELEASE, "2020-03-01"), _doc(1, RELEASE, None)])
+    for result in (tied, missing):
+        for d in result.report.documents:
+            assert [(s.role, s.origin) for s in d.spans] == [("shared", None)]
+
+
+def test_earliest_needs_every_date_and_a_strict_first():
+    assert earliest({"a": "2020-01-01", "b": "2020-01-02"}) == "a"
+    assert earliest({"a": "2020-01-01", "b": "2020-01-01T08:00"}) is None
+    assert earliest({"a": "2020-01-01T07:00", "b": "2020-01-01T08:00"}) == "a"
+    assert earliest({"a": "2020-01-01", "b": None}) is None
+
+
+def test_text_in_many_documents_is_boilerplate_and_never_a_near_duplicate():
+    docs = [_doc(i, BOILERPLATE, f"2021-01-0{i + 1}") for i in range(6)]
+    result = find_provenance(docs)
+    assert all(c.boilerplate for c in result.report.clusters)
+    for d in result.report.documents:
+        assert d.spans and all(s.boilerplate and s.role == "shared" for s in d.spans)
+        assert d.near_duplicates == ()
+
+
+def test_resend_is_a_near_duplicate_and_shared_paragraph_is_not():
+    story = " ".join(FILLERS[:5])
+    resend = story.replace("Monday", "Tuesday")
+    one_shared = f"{FILLERS[6]} {FILLERS[5]} {RELEASE}"
+    result = find_provenance([
+        Document("first", story, date="2022-05-01"),
+        Document("resend", resend, date="2022-05-02"),
+        Document("quote", f"{RELEASE} {FILLERS[0]}", date="2022-05-03"),
+        Document("other", one_shared, date="2022-05-04"),
+    ])
+    near = {d.id: [n.doc for n in d.near_duplicates] for d in result.report.documents}
+    assert near["first"] == ["resend"] and near["resend"] == ["first"]
+    assert near["quote"] == [] and near["other"] == []
+
+
+def test_spans_do_not_overlap_and_slice_their_document(seeds_dir):
+    result = dedup.provenance_files([seeds_dir])
+    for d in result.report.documents:
+        text = result.documents[d.id].text
+        last_end = 0
+        for s in d.spans:
+            assert last_end <= s.start < s.end <= len(text)
+            last_end = s.end
+            for m in s.matches:
+                assert 0 <= m.start < m.end <= len(result.documents[m.doc].text)
+
+
+def test_json_shape_is_the_documented_one(seeds_dir):
+    payload = dedup.provenance_files([seeds_dir]).report.to_dict()
+    assert set(payload) == {"documents", "clusters"}
+    doc = payload["documents"][0]
+    assert {"id", "date", "source", "length", "reused_fraction", "near_duplicates", "spans"} <= set(doc)
+    span = next(s for d in payload["documents"] for s in d["spans"])
+    assert {"start", "end", "cluster", "role", "origin", "boilerplate", "similarity", "matches"} <= set(span)
+    assert set(span["matches"][0]) == {"doc", "start", "end", "similarity"}
+    cluster = payload["clusters"][0]
+    assert {"id", "boilerplate", "origin", "members"} <= set(cluster)
+    assert set(cluster["members"][0]) == {"doc", "start", "end"}
+
+
+def test_report_is_the_same_for_any_input_order(seeds_dir):
+    docs = list(dedup.read_documents([seeds_dir]))
+    forward = json.dumps(find_provenance(docs).report.to_dict())
+    backward = json.dumps(find_provenance(docs[::-1]).report.to_dict())
+    assert forward == backward
+
+
+# --- acceptance on seeds/ ----------------------------------------------------------
+
+
+def test_seeds_office_description_is_reused_between_000_and_001(seeds_dir):
+    result = dedup.provenance_files([seeds_dir])
+    texts = {k: v.text for k, v in result.documents.items()}
+    first = "The United Nations Office of Counter-Terrorism was established"
+    last = "counter-terrorism-related meetings."
+    for doc_id, other in ((A, B), (B, A)):
+        start, end = texts[doc_id].index(first), texts[doc_id].index(last) + len(last)
+        spans = [s for s in _spans_of(result, doc_id) if s.start <= start and end <= s.end]
+        assert spans, f"{doc_id} does not report the Office description"
+        assert other in {m.doc for m in spans[0].matches}
+    near = {d.id: d.near_duplicates for d in result.report.documents}
+    assert near[A] == () and near[B] == ()
+
+
+def test_seed_002_paraphrase_matches_000_and_001_at_lower_similarity(seeds_dir):
+    result = dedup.provenance_files([seeds_dir])
+    text = result.documents[C].text
+    last_paragraph = text.index("The UN Counter-Terrorism Office is a new UN body")
+    spans = [s for s in _spans_of(result, C) if s.start >= last_paragraph]
+    assert spans
+    matched = {m.doc: m.similarity for s in spans for m in s.matches}
+    assert {A, B} <= set(matched)
+    verbatim = max(s.similarity for s in _spans_of(result, A) if B in {m.doc for m in s.matches})
+    assert max(matched[A], matched[B]) < verbatim
+
+
+def test_seed_dates_are_read_from_their_text(seeds_dir):
+    result = dedup.provenance_files([seeds_dir])
+    dates = {d.id[:3]: (d.date, d.date_from) for d in result.report.documents}
+    assert dates["000"] == ("2018-05-03T18:53", "dateline")
+    assert dates["002"] == ("2017-09-21T13:22", "dateline")
+    assert dates["004"] == ("2018-04-30", "dateline")
