@@ -139,7 +139,8 @@ def cluster(inputs, threshold, containment_threshold, num_perm, ngram, seed, fmt
 @main.command()
 @_common
 @click.option("--format", "fmt", type=click.Choice(PROVENANCE_FORMATS), default="markdown", show_default=True,
-              help="Output format: a readable per-article summary, JSON, or JSON Lines (one article a line).")
+              help="Output format: a readable per-article summary, JSON, JSON Lines (one article a line), "
+                   "or one self-contained HTML page for review in a browser.")
 @click.option("--boilerplate", "boilerplate_documents", type=int, default=5, show_default=True,
               help="Text carried by this many documents or outlets is boilerplate.")
 @click.option("--min-words", "align_min_tokens", type=int, default=12, show_default=True,

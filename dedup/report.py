@@ -22,7 +22,7 @@ __all__ = [
 ]
 
 CLUSTER_FORMATS = ("text", "jsonl", "json", "csv")
-PROVENANCE_FORMATS = ("markdown", "json", "jsonl")
+PROVENANCE_FORMATS = ("markdown", "json", "jsonl", "html")
 
 
 def cluster_records(clusters: list[Cluster], documents: Mapping[str, Document]) -> Iterator[dict[str, Any]]:
@@ -139,7 +139,8 @@ def _write_markdown(result: ProvenanceResult, out: TextIO) -> None:
 
 
 def write_provenance(result: ProvenanceResult, out: TextIO, fmt: str = "markdown") -> None:
-    """Write a provenance report: a readable per-article summary, JSON or JSON Lines."""
+    """Write a provenance report: a readable per-article summary, JSON, JSON Lines or
+    a self-contained HTML page for review in a browser."""
     if fmt == "markdown":
         _write_markdown(result, out)
     elif fmt == "json":
@@ -149,5 +150,10 @@ def write_provenance(result: ProvenanceResult, out: TextIO, fmt: str = "markdown
     elif fmt == "jsonl":
         for record in result.report.to_dict()["documents"]:
             out.write(json.dumps(record, ensure_ascii=False) + "\n")
+    elif fmt == "html":
+        from .report_html import render_html
+
+        texts = {doc_id: doc.text for doc_id, doc in result.documents.items()}
+        out.write(render_html(result.report.to_dict(), texts))
     else:
         raise ParameterError(f"unknown format {fmt!r}; choose one of {', '.join(PROVENANCE_FORMATS)}")
