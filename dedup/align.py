@@ -25,7 +25,9 @@ a stretch is rapidfuzz's normalised Indel similarity of its normalised text.
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 from rapidfuzz import fuzz
@@ -52,6 +54,21 @@ class AlignDoc:
     def from_batch(cls, doc_id: str, text: str, tokens: TokenBatch, index: int) -> "AlignDoc":
         lo, hi = int(tokens.doc_offsets[index]), int(tokens.doc_offsets[index + 1])
         return cls(doc_id, text, tokens.starts[lo:hi], tokens.ends[lo:hi], tokens.hashes[lo:hi])
+
+    # Computed once per document, however many pairs it is aligned in.
+    @cached_property
+    def sentences(self) -> list[tuple[int, int]]:
+        return sentence_spans(self.text)
+
+    @cached_property
+    def content(self) -> np.ndarray:
+        """Which tokens are content words: four characters or more, or a number."""
+        long_ = (self.ends - self.starts) >= 4
+        numbers = np.fromiter(
+            (self.text[s:e].isdigit() for s, e in zip(self.starts.tolist(), self.ends.tolist())),
+            dtype=bool, count=len(self.starts),
+        )
+        return long_ | numbers
 
 
 @dataclass(frozen=True)
@@ -244,14 +261,12 @@ def _to_alignment(a: AlignDoc, b: AlignDoc, ta0: int, ta1: int, tb0: int, tb1: i
     return Alignment(a.id, a0, a1, b.id, b0, b1, round(similarity, 4), matched)
 
 
-def _sentence_at(doc: AlignDoc, token: int, cache: dict[str, list[tuple[int, int]]]) -> tuple[int, int]:
-    spans = cache.get(doc.id)
-    if spans is None:
-        spans = cache[doc.id] = sentence_spans(doc.text)
+def _sentence_at(doc: AlignDoc, token: int) -> tuple[int, int]:
     offset = int(doc.starts[token])
-    for start, end in spans:
-        if start <= offset < end:
-            return start, end
+    spans = doc.sentences
+    k = bisect_right(spans, (offset, len(doc.text) + 1)) - 1
+    if k >= 0 and spans[k][0] <= offset < spans[k][1]:
+        return spans[k]
     return offset, int(doc.ends[token])
 
 
@@ -260,16 +275,11 @@ RESCUE_SHARED_WORDS = 5
 
 
 def _content_words(doc: AlignDoc, span: tuple[int, int], chain: tuple[int, int]) -> set[int]:
-    """Hashes of the longer words and numbers of a sentence, outside the chain."""
-    lo, hi = np.searchsorted(doc.starts, span[0]), np.searchsorted(doc.starts, span[1])
-    words = set()
-    for t in range(int(lo), int(hi)):
-        if chain[0] <= t < chain[1]:
-            continue
-        word = doc.text[doc.starts[t] : doc.ends[t]]
-        if len(word) >= 4 or word.isdigit():
-            words.add(int(doc.hashes[t]))
-    return words
+    """Hashes of the content words of a sentence, outside the chain."""
+    lo, hi = (int(x) for x in np.searchsorted(doc.starts, span))
+    keep = doc.content[lo:hi].copy()
+    keep[max(chain[0] - lo, 0) : max(chain[1] - lo, 0)] = False
+    return set(doc.hashes[lo:hi][keep].tolist())
 
 
 def _rescue(
@@ -304,11 +314,10 @@ def _rescue_all(
     min_tokens: int, min_similarity: float,
 ) -> list[Alignment]:
     """Rescue short chains, once per sentence pair, where no alignment is already."""
-    cache: dict[str, list[tuple[int, int]]] = {}
     tried: set[tuple[tuple[int, int], tuple[int, int]]] = set()
     rescued: list[Alignment] = []
     for chain in chains:
-        sa, sb = _sentence_at(a, chain[0], cache), _sentence_at(b, chain[2], cache)
+        sa, sb = _sentence_at(a, chain[0]), _sentence_at(b, chain[2])
         if (sa, sb) in tried or any(
             sa[0] < f.a_end and f.a_start < sa[1] and sb[0] < f.b_end and f.b_start < sb[1] for f in found
         ):

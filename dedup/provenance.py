@@ -276,11 +276,14 @@ def _cluster_spans(
 ) -> list[tuple[str, ReusedSpan, int]]:
     """(document, span, priority) for every member; lower priority wins overlaps."""
     out = []
+    nodes_of: dict[str, list[int]] = defaultdict(list)
+    for node in draft.nodes:
+        nodes_of[spans.nodes[node][0]].append(node)
     for member in cluster.members:
         matches: dict[tuple[str, int, int], float] = {}
-        for node in draft.nodes:
+        for node in nodes_of[member.doc]:
             doc, s, e = spans.nodes[node]
-            if doc != member.doc or not (member.start <= s and e <= member.end):
+            if not (member.start <= s and e <= member.end):
                 continue
             for k in edges[node]:
                 al = alignments[k]
