@@ -30,9 +30,6 @@ from dataclasses import dataclass
 from functools import cached_property
 
 import numpy as np
-from rapidfuzz import fuzz
-from rapidfuzz.distance import LCSseq
-
 from .errors import ParameterError
 from .normalize import TokenBatch, normalize
 from .segment import sentence_spans
@@ -145,6 +142,8 @@ def _chains(i: np.ndarray, j: np.ndarray, n: int, max_gap: int) -> list[list[int
 
 def _matched_blocks(a: list[int], b: list[int]) -> list[tuple[int, int, int]]:
     """(a_start, b_start, length) of the LCS-equal blocks of two token lists."""
+    from rapidfuzz.distance import LCSseq  # imported on use: `import dedup` stays light
+
     return [
         (op.src_start, op.dest_start, op.src_end - op.src_start)
         for op in LCSseq.opcodes(a, b)
@@ -250,13 +249,15 @@ def align_pair(
             found.append(_to_alignment(a, b, ta0, ta1, tb0, tb1, matched))
     if rescue_similarity > 0:
         found.extend(_rescue_all(a, b, short_chains, found, min_tokens, rescue_similarity))
-    return _drop_overlaps(found)
+    return _merge_neighbours(_drop_overlaps(found), a, b, 2 * max_gap)
 
 
 def _to_alignment(a: AlignDoc, b: AlignDoc, ta0: int, ta1: int, tb0: int, tb1: int, matched: int) -> Alignment:
     a0, a1, b0, b1 = _grow_punctuation(
         a.text, b.text, int(a.starts[ta0]), int(a.ends[ta1 - 1]), int(b.starts[tb0]), int(b.ends[tb1 - 1])
     )
+    from rapidfuzz import fuzz
+
     similarity = fuzz.ratio(normalize(a.text[a0:a1]).text, normalize(b.text[b0:b1]).text) / 100.0
     return Alignment(a.id, a0, a1, b.id, b0, b1, round(similarity, 4), matched)
 
@@ -293,6 +294,8 @@ def _rescue(
     na, nb = normalize(a.text[sa[0] : sa[1]]), normalize(b.text[sb[0] : sb[1]])
     if min(len(na.text.split()), len(nb.text.split())) < min_tokens:
         return None
+    from rapidfuzz import fuzz
+
     a_shorter = len(na.text) <= len(nb.text)
     short, long_ = (na, nb) if a_shorter else (nb, na)
     found = fuzz.partial_ratio_alignment(short.text, long_.text, score_cutoff=min_similarity * 100)
@@ -351,6 +354,41 @@ def _drop_overlaps(found: list[Alignment]) -> list[Alignment]:
             continue
         kept.append(al)
     return sorted(kept, key=lambda x: (x.a_start, x.b_start))
+
+
+def _token_gap(doc: AlignDoc, end: int, start: int) -> int:
+    """Tokens strictly between character offsets ``end`` and ``start`` (order-free)."""
+    lo, hi = sorted((end, start))
+    return int(np.searchsorted(doc.starts, hi) - np.searchsorted(doc.starts, lo))
+
+
+def _close(x: Alignment, y: Alignment, a: AlignDoc, b: AlignDoc, gap: int) -> bool:
+    """Whether two stretches lie within ``gap`` tokens of each other in both documents."""
+    def near(doc: AlignDoc, s1: int, e1: int, s2: int, e2: int) -> bool:
+        return (s1 < e2 and s2 < e1) or min(_token_gap(doc, e1, s2), _token_gap(doc, e2, s1)) <= gap
+
+    return near(a, x.a_start, x.a_end, y.a_start, y.a_end) and near(b, x.b_start, x.b_end, y.b_start, y.b_end)
+
+
+def _merge_neighbours(found: list[Alignment], a: AlignDoc, b: AlignDoc, gap: int) -> list[Alignment]:
+    """One reuse, not several: stretches close together in both documents merge,
+    whatever their order in ``b`` (a copy whose sentences were reordered)."""
+    merged = sorted(found, key=lambda x: (x.a_start, x.b_start))
+    changed = True
+    while changed:  # a merge can bring a third stretch within reach
+        changed = False
+        for i in range(len(merged) - 1):
+            x, y = merged[i], merged[i + 1]
+            if _close(x, y, a, b, gap):
+                size_x, size_y = x.a_end - x.a_start, y.a_end - y.a_start
+                similarity = (x.similarity * size_x + y.similarity * size_y) / (size_x + size_y)
+                merged[i : i + 2] = [Alignment(
+                    a.id, min(x.a_start, y.a_start), max(x.a_end, y.a_end), b.id, min(x.b_start, y.b_start),
+                    max(x.b_end, y.b_end), round(similarity, 4), x.tokens + y.tokens,
+                )]
+                changed = True
+                break
+    return merged
 
 
 def align_docs(pairs: list[tuple[AlignDoc, AlignDoc]], **options) -> list[Alignment]:

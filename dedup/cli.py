@@ -94,7 +94,8 @@ def _common(command):
         click.option("--ngram", type=int, default=5, show_default=True, help="Tokens per shingle."),
         click.option("--seed", type=int, default=1, show_default=True, help="Seed of the MinHash permutations."),
         click.option("-o", "--output", type=str, default=None, help="Write here instead of stdout."),
-        click.option("--jobs", type=int, default=None, help="Worker processes [default: all cores]."),
+        click.option("--jobs", type=click.IntRange(min=1), default=None,
+                     help="Worker processes [default: all cores]."),
         click.option("--skip-bad", is_flag=True, help="Skip (and report) malformed records instead of stopping."),
         click.option("-q", "--quiet", is_flag=True, help="No progress or summary on stderr."),
     ]
@@ -106,7 +107,7 @@ def _common(command):
 def _execute(run, write, inputs, params: Params, output, jobs, skip_bad, quiet) -> None:
     def action() -> None:
         progress = None if quiet else _Progress(sys.stderr)
-        result = run(inputs, params, skip_bad=skip_bad, jobs=jobs or default_jobs(), progress=progress)
+        result = run(inputs, params, skip_bad=skip_bad, jobs=default_jobs() if jobs is None else jobs, progress=progress)
         if progress:
             progress.close()
         with _output(output) as out:

@@ -5,8 +5,10 @@ anything: estimated Jaccard similarity at least ``threshold``, or estimated
 containment of the smaller passage in the larger at least
 ``containment_threshold`` (a paragraph quoted inside a longer one). Verified
 pairs are merged with union-find, strongest first, and two groups merge only
-if their representatives verify against each other too, so a cluster cannot
-chain through a series of partial overlaps into members that share nothing.
+if their representatives verify against each other too, which stops most
+chains through a series of partial overlaps (A~B and B~C, but A and C share
+nothing). It is not complete linkage: when the middle passage B is itself
+the representative of its group, A and C both verify against it and join.
 """
 
 from __future__ import annotations
@@ -124,7 +126,10 @@ def group_passages(
     _check(threshold, containment_threshold)
     n = len(values)
     strength = np.maximum(verified.jaccard, verified.containment)
-    order = np.lexsort((rank[verified.right], rank[verified.left], -strength))
+    # Ties are broken by the ranks of the pair's ends, lower rank first: not by
+    # which end is ``left``, since that follows the passages' input order.
+    rank_left, rank_right = rank[verified.left], rank[verified.right]
+    order = np.lexsort((np.maximum(rank_left, rank_right), np.minimum(rank_left, rank_right), -strength))
     parent = list(range(n))
     representative = list(range(n))
     for i in order.tolist():

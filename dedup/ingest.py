@@ -13,6 +13,7 @@ import gzip
 import io
 import json
 import sys
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, BinaryIO, Iterable, Iterator, Mapping
@@ -57,6 +58,7 @@ class IngestReport:
     skipped: list[Skipped] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
+        """The figures as JSON-ready data: counts, and every skip with its reason."""
         return {
             "documents": self.documents,
             "fallback_decoded": len(self.fallback_decoded),
@@ -119,8 +121,23 @@ def _open_binary(path: Path) -> BinaryIO:
         except ImportError:
             raise InputError("reading .zst needs the 'zstandard' package (pip install 'dedup-provenance[zstd]')",
                              path=str(path)) from None
-        return zstandard.ZstdDecompressor().stream_reader(open(path, "rb"))  # type: ignore[return-value]
+        # The raw zstd reader cannot be iterated line by line (io.UnsupportedOperation),
+        # hence the buffer; files written in several frames (pzstd, appends) are read whole.
+        raw = zstandard.ZstdDecompressor().stream_reader(open(path, "rb"), read_across_frames=True)
+        return io.BufferedReader(raw)  # type: ignore[arg-type]
     return open(path, "rb")
+
+
+def _read_errors() -> tuple[type[BaseException], ...]:
+    """What reading a file can raise: unreadable, or a corrupt or truncated archive."""
+    errors: tuple[type[BaseException], ...] = (OSError, EOFError, zlib.error)
+    zstandard = sys.modules.get("zstandard")  # imported only once a .zst file was opened
+    return errors + ((zstandard.ZstdError,) if zstandard is not None else ())
+
+
+def _read_failure(exc: BaseException) -> str:
+    reason = getattr(exc, "strerror", None) or str(exc) or type(exc).__name__
+    return f"cannot read: {reason}"
 
 
 def _jsonl_records(stream: BinaryIO, name: str, report: IngestReport) -> Iterator[tuple[Any, str]]:
@@ -182,11 +199,23 @@ def _items_of(source: str | Path, report: IngestReport) -> Iterator[tuple[Any, s
     if path.is_dir():
         for file in sorted(p for p in path.rglob("*.txt") if p.is_file()):
             doc_id = file.relative_to(path).with_suffix("").as_posix()
-            yield _text_file(file, doc_id, report), str(file)
+            try:
+                yield _text_file(file, doc_id, report), str(file)
+            except OSError as exc:
+                yield InputError(_read_failure(exc), path=str(file)), ""
         return
     if not path.exists():
         yield InputError("no such file or folder", path=str(path)), ""
         return
+    # A file that cannot be read, or a corrupt or truncated .gz/.zst, is bad
+    # input like a malformed record: an error naming the file, or a skip.
+    try:
+        yield from _file_items(path, report)
+    except _read_errors() as exc:
+        yield InputError(_read_failure(exc), path=str(path)), ""
+
+
+def _file_items(path: Path, report: IngestReport) -> Iterator[tuple[Any, str]]:
     name = path.name.lower()
     if name.endswith(JSONL_SUFFIXES):
         with _open_binary(path) as stream:

@@ -66,12 +66,20 @@ _BYTE_OF.update({chr(b): b for b in range(0xA0, 0x100)})
 for _b in (0x81, 0x8D, 0x8F, 0x90, 0x9D):  # undefined in cp1252: decoders pass them through as C1 controls
     _BYTE_OF[chr(_b)] = _b
 _CONT = "".join(sorted(c for c, b in _BYTE_OF.items() if 0x80 <= b < 0xC0))
-# UTF-8 read as cp1252/latin-1: a lead byte shown as \u00c2-\u00f4 followed by continuation bytes.
-_MOJIBAKE = re.compile("[\u00c2-\u00f4][" + re.escape(_CONT) + "]{1,3}")
+# UTF-8 read as cp1252/latin-1: a lead byte shown as \u00c2-\u00f4 followed by
+# exactly as many continuation bytes as the lead announces. A greedy {1,3} would
+# swallow a following continuation-like character ("\u00c5\x81\u00a1"), fail to
+# decode and leave a valid sequence ("\u00c5\x81", "\u0142") unrepaired, so that a
+# passage would normalise differently from the document it was cut from.
+_CONT_CLASS = "[" + re.escape(_CONT) + "]"
+_MOJIBAKE = re.compile(
+    f"[\u00c2-\u00df]{_CONT_CLASS}|[\u00e0-\u00ef]{_CONT_CLASS}{{2}}|[\u00f0-\u00f4]{_CONT_CLASS}{{3}}"
+)
 
 # Runs of anything but printable ASCII: whitespace runs and non-ASCII text.
 _SPECIAL = re.compile(r"[^\x21-\x7e]{2,}|[^\x21-\x7e ]")
 _SPACE_OR_NOT = re.compile(r"\s+|\S+")
+_SPACE_RUN = re.compile(" {2,}")
 
 
 def _unmojibake(seq: str) -> str | None:
@@ -155,7 +163,18 @@ class _Builder:
         ends = np.where(aligned, starts + 1, span_ends)
         for index, end in self.stretch:
             ends[index] = max(ends[index], end)
-        return NormalizedText("".join(self.pieces), original_length, starts, ends)
+        text = "".join(self.pieces)
+        if "  " in text:
+            # Characters that fold to a space (a dagger, a symbol) or vanish (a
+            # zero-width space) next to whitespace leave runs of spaces; fold
+            # them into one so that the output is normalised itself
+            # (normalize(n.text).text == n.text). The kept space spans them all.
+            chars = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32)
+            space = chars == 32
+            keep = np.flatnonzero(~(space & np.concatenate(([False], space[:-1]))))
+            starts, ends = starts[keep], np.maximum.reduceat(ends, keep)
+            text = _SPACE_RUN.sub(" ", text)
+        return NormalizedText(text, original_length, starts, ends)
 
 
 def _emit_special(b: _Builder, text: str, start: int, end: int) -> None:
@@ -205,6 +224,24 @@ def normalize(text: str) -> NormalizedText:
     """
     if text.isascii() and _SPECIAL.search(text) is None:
         return NormalizedText(text.lower(), len(text))
+    result = _normalize_once(text)
+    # Folding can bring characters together that read as mojibake themselves
+    # ("\u00c6\u00c2\x81\u0192\u0192": the C1 control is dropped and "\u00e6\u0192\u0192"
+    # is what a CJK character looks like in cp1252). Normalise again until
+    # nothing changes (a few passes at most), so that the output is its own
+    # normal form; real text almost never needs a second pass.
+    for _ in range(3):
+        if _MOJIBAKE.search(result.text) is None:
+            break
+        again = _normalize_once(result.text)
+        if again.text == result.text:
+            break
+        assert result.starts is not None and result.ends is not None and again.starts is not None
+        result = NormalizedText(again.text, len(text), result.starts[again.starts], result.ends[again.ends - 1])
+    return result
+
+
+def _normalize_once(text: str) -> NormalizedText:
     b = _Builder()
     pos = 0
     for m in _SPECIAL.finditer(text):

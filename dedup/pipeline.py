@@ -53,18 +53,21 @@ class Params:
     align_min_tokens: int = 12
     seed_ngram: int = 3
     max_gap: int = 8
+    align_min_density: float = 0.5
     rescue_similarity: float = 0.6
     boilerplate_documents: int = 5
     near_duplicate_coverage: float = 0.8
     anchor_max_df: int = 50
-    anchor_min_shared: int = 2
+    anchor_min_shared: int = 3
 
     def __post_init__(self) -> None:
         if not 0.0 < self.threshold < 1.0:
             raise ParameterError(f"threshold must be strictly between 0 and 1, got {self.threshold}")
+        if not 0.0 < self.containment_threshold <= 1.0:
+            raise ParameterError(f"containment_threshold must be in (0, 1], got {self.containment_threshold}")
         if self.batch_size < 1 or self.max_bucket < 1:
             raise ParameterError("batch_size and max_bucket must be at least 1")
-        self.scheme  # validates num_perm, ngram, seed
+        Scheme(num_perm=self.num_perm, seed=self.seed, ngram=self.ngram)  # checks them
 
     @property
     def scheme(self) -> Scheme:
@@ -281,7 +284,8 @@ def align_documents(pairs: Sequence[tuple[Document, Document]], params: Params =
         out.extend(
             align_pair(
                 views[a.id], views[b.id], seed_ngram=params.seed_ngram, max_gap=params.max_gap,
-                min_tokens=params.align_min_tokens, rescue_similarity=params.rescue_similarity,
+                min_tokens=params.align_min_tokens, min_density=params.align_min_density,
+                rescue_similarity=params.rescue_similarity,
             )
         )
     return out

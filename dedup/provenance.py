@@ -32,6 +32,8 @@ __all__ = [
 
 @dataclass(frozen=True)
 class Match:
+    """A counterpart of a reused span in another document."""
+
     doc: str
     start: int
     end: int
@@ -40,6 +42,8 @@ class Match:
 
 @dataclass(frozen=True)
 class ReusedSpan:
+    """A stretch of one document's text that other documents carry too."""
+
     start: int
     end: int
     cluster: str
@@ -52,12 +56,16 @@ class ReusedSpan:
 
 @dataclass(frozen=True)
 class NearDuplicate:
+    """Another document that is nearly all the same text (a re-send, a correction)."""
+
     doc: str
     similarity: float
 
 
 @dataclass(frozen=True)
 class DocumentReport:
+    """Provenance of one document: every reused span, without overlaps."""
+
     id: str
     date: str | None
     source: str | None
@@ -70,6 +78,8 @@ class DocumentReport:
 
 @dataclass(frozen=True)
 class ReuseCluster:
+    """One reused text and every document that carries it."""
+
     id: str
     boilerplate: bool
     origin: str | None
@@ -82,6 +92,8 @@ class ReuseCluster:
 
 @dataclass(frozen=True)
 class ProvenanceReport:
+    """The report of a run: one entry per document, and the reuse clusters."""
+
     documents: tuple[DocumentReport, ...]
     clusters: tuple[ReuseCluster, ...]
 

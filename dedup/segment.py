@@ -66,6 +66,7 @@ class Passages:
         return len(self.doc)
 
     def rows(self, doc_ids: Sequence[str]) -> Iterator[Passage]:
+        """The passages one by one, ``doc_ids`` naming the batch's documents."""
         for d, s, e, k in zip(self.doc, self.start, self.end, self.kind):
             yield Passage(doc_ids[d], int(s), int(e), PASSAGE_KINDS[k])
 
@@ -105,9 +106,15 @@ def sentence_spans(text: str, start: int = 0, end: int | None = None) -> list[tu
     for m in _SENTENCE_END.finditer(text, start, end):
         nxt = text[m.end()] if m.end() < end else ""
         ascii_end = text[m.start()] in ".!?\u2026"
-        if ascii_end and nxt and not (nxt.isupper() or nxt.isdigit() or nxt in "\"'\u201c\u2018(["):
+        # A sentence starts with a capital, a digit, an opening quote, or a
+        # letter of a script without case (CJK, Arabic, Hebrew, Thai...): were
+        # those to wait for a capital, such text would never split into sentences.
+        starts = nxt.isdigit() or nxt in "\"'\u201c\u2018([" or (nxt.isalpha() and not nxt.islower())
+        if ascii_end and nxt and not starts:
             continue
-        if text[m.start()] == "." and m.end() - m.start() >= 1 and _is_abbreviation(text, m.start()):
+        # Only a bare period can end an abbreviation: in '"No." She left' the
+        # closing quote shows that "No." ends a sentence.
+        if m.group().rstrip() == "." and _is_abbreviation(text, m.start()):
             continue
         stop = m.end() if not ascii_end else m.start() + len(m.group().rstrip())
         spans.append(_strip(text, pos, stop))

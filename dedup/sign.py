@@ -93,7 +93,9 @@ def shingle_hashes(tokens: TokenBatch, ngram: int) -> np.ndarray:
         return np.zeros(0, np.uint32)
     acc = h.copy()
     with np.errstate(over="ignore"):
-        for j in range(1, ngram):
+        # Stop at n: with fewer tokens than ngram in the whole batch, acc[: n - j]
+        # would slice from the end (n - j < 0) against an empty h[j:].
+        for j in range(1, min(ngram, n)):
             rotated = (h[j:] << np.uint64(j)) | (h[j:] >> np.uint64(64 - j))
             acc[: n - j] = acc[: n - j] * np.uint64(0x9E3779B97F4A7C15) + rotated
         return (splitmix64(acc) >> np.uint64(32)).astype(np.uint32)
