@@ -58,14 +58,17 @@ class AlignDoc:
         return sentence_spans(self.text)
 
     @cached_property
-    def content(self) -> np.ndarray:
-        """Which tokens are content words: four characters or more, or a number."""
-        long_ = (self.ends - self.starts) >= 4
-        numbers = np.fromiter(
+    def numbers(self) -> np.ndarray:
+        """Which tokens are numbers."""
+        return np.fromiter(
             (self.text[s:e].isdigit() for s, e in zip(self.starts.tolist(), self.ends.tolist())),
             dtype=bool, count=len(self.starts),
         )
-        return long_ | numbers
+
+    @cached_property
+    def content(self) -> np.ndarray:
+        """Which tokens are content words: four characters or more, or a number."""
+        return ((self.ends - self.starts) >= 4) | self.numbers
 
 
 @dataclass(frozen=True)
@@ -171,6 +174,23 @@ def _split_blocks(blocks: list[tuple[int, int, int]], max_gap: int) -> list[list
     return trimmed
 
 
+# A stretch whose words match while most of its figures differ is a form
+# filled in twice (earnings tables, rating notices), not a copy.
+TEMPLATE_MIN_NUMBERS = 3
+
+
+def _is_template(doc: AlignDoc, offset: int, group: list[tuple[int, int, int]], t0: int, t1: int) -> bool:
+    numbers = doc.numbers[t0:t1]
+    total = int(numbers.sum())
+    if total < TEMPLATE_MIN_NUMBERS:
+        return False
+    matched = np.zeros(t1 - t0, dtype=bool)
+    for start, _, length in group:
+        lo = max(offset + start - t0, 0)
+        matched[lo : max(offset + start + length - t0, 0)] = True
+    return int((numbers & matched).sum()) * 2 < total
+
+
 def _extend_exact(
     a: np.ndarray, b: np.ndarray, ta0: int, ta1: int, tb0: int, tb1: int
 ) -> tuple[int, int, int, int, int]:
@@ -213,7 +233,7 @@ def align_pair(
     min_tokens: int = 12,
     min_density: float = 0.5,
     max_repeats: int = 4,
-    rescue_similarity: float = 0.6,
+    rescue_similarity: float = 0.65,
 ) -> list[Alignment]:
     """Every stretch of at least ``min_tokens`` matched tokens that ``a`` and ``b`` share.
 
@@ -245,6 +265,8 @@ def align_pair(
             ta0, ta1, tb0, tb1, grown = _extend_exact(a.hashes, b.hashes, ta0, ta1, tb0, tb1)
             matched += grown
             if matched < min_tokens or matched < min_density * max(ta1 - ta0, tb1 - tb0):
+                continue
+            if _is_template(a, lo_a, group, ta0, ta1):
                 continue
             found.append(_to_alignment(a, b, ta0, ta1, tb0, tb1, matched))
     if rescue_similarity > 0:
@@ -356,39 +378,64 @@ def _drop_overlaps(found: list[Alignment]) -> list[Alignment]:
     return sorted(kept, key=lambda x: (x.a_start, x.b_start))
 
 
-def _token_gap(doc: AlignDoc, end: int, start: int) -> int:
-    """Tokens strictly between character offsets ``end`` and ``start`` (order-free)."""
-    lo, hi = sorted((end, start))
-    return int(np.searchsorted(doc.starts, hi) - np.searchsorted(doc.starts, lo))
+# How much larger than its region in ``a`` the region in ``b`` of one
+# reordered copy may be (edits change lengths a little).
+REORDER_SLACK = 1.25
 
 
-def _close(x: Alignment, y: Alignment, a: AlignDoc, b: AlignDoc, gap: int) -> bool:
-    """Whether two stretches lie within ``gap`` tokens of each other in both documents."""
-    def near(doc: AlignDoc, s1: int, e1: int, s2: int, e2: int) -> bool:
-        return (s1 < e2 and s2 < e1) or min(_token_gap(doc, e1, s2), _token_gap(doc, e2, s1)) <= gap
+def _tokens_in(doc: AlignDoc, start: int, end: int) -> int:
+    return int(np.searchsorted(doc.starts, end) - np.searchsorted(doc.starts, start))
 
-    return near(a, x.a_start, x.a_end, y.a_start, y.a_end) and near(b, x.b_start, x.b_end, y.b_start, y.b_end)
+
+def _a_gap(x: Alignment, y: Alignment, a: AlignDoc) -> int:
+    """Tokens of ``a`` between two stretches (negative when they overlap)."""
+    lo, hi = min(x.a_start, y.a_start), max(x.a_end, y.a_end)
+    return _tokens_in(a, lo, hi) - _tokens_in(a, x.a_start, x.a_end) - _tokens_in(a, y.a_start, y.a_end)
+
+
+def _one_reuse(group: list[Alignment], a: AlignDoc, b: AlignDoc, gap: int) -> bool:
+    """Whether stretches that follow each other in ``a`` are one reuse: their
+    parts in ``b``, in any order, fill a region no larger than theirs in ``a``
+    (a copy with its sentences reordered), or lie within ``gap`` tokens."""
+    a_size = _tokens_in(a, min(x.a_start for x in group), max(x.a_end for x in group))
+    b_lo, b_hi = min(x.b_start for x in group), max(x.b_end for x in group)
+    b_size = _tokens_in(b, b_lo, b_hi)
+    b_parts = sum(_tokens_in(b, x.b_start, x.b_end) for x in group)
+    return b_size <= REORDER_SLACK * a_size + gap or b_size - b_parts <= gap
 
 
 def _merge_neighbours(found: list[Alignment], a: AlignDoc, b: AlignDoc, gap: int) -> list[Alignment]:
-    """One reuse, not several: stretches close together in both documents merge,
-    whatever their order in ``b`` (a copy whose sentences were reordered)."""
-    merged = sorted(found, key=lambda x: (x.a_start, x.b_start))
-    changed = True
-    while changed:  # a merge can bring a third stretch within reach
-        changed = False
-        for i in range(len(merged) - 1):
-            x, y = merged[i], merged[i + 1]
-            if _close(x, y, a, b, gap):
-                size_x, size_y = x.a_end - x.a_start, y.a_end - y.a_start
-                similarity = (x.similarity * size_x + y.similarity * size_y) / (size_x + size_y)
-                merged[i : i + 2] = [Alignment(
-                    a.id, min(x.a_start, y.a_start), max(x.a_end, y.a_end), b.id, min(x.b_start, y.b_start),
-                    max(x.b_end, y.b_end), round(similarity, 4), x.tokens + y.tokens,
-                )]
-                changed = True
-                break
+    """One reuse, not several: stretches close together in ``a`` merge when
+    they are one reuse in ``b`` too, whatever their order there."""
+    ordered = sorted(found, key=lambda x: (x.a_start, x.b_start))
+    runs: list[list[Alignment]] = []
+    for al in ordered:
+        if runs and _a_gap(runs[-1][-1], al, a) <= gap:
+            runs[-1].append(al)
+        else:
+            runs.append([al])
+    merged: list[Alignment] = []
+    for run in runs:
+        i = 0
+        while i < len(run):
+            # The longest window from i that is one reuse; a window of one always is.
+            j = next(j for j in range(len(run), i, -1) if j == i + 1 or _one_reuse(run[i:j], a, b, gap))
+            merged.append(_hull(run[i:j]))
+            i = j
     return merged
+
+
+def _hull(group: list[Alignment]) -> Alignment:
+    if len(group) == 1:
+        return group[0]
+    sizes = [x.a_end - x.a_start for x in group]
+    similarity = sum(x.similarity * n for x, n in zip(group, sizes)) / sum(sizes)
+    first = group[0]
+    return Alignment(
+        first.a, min(x.a_start for x in group), max(x.a_end for x in group), first.b,
+        min(x.b_start for x in group), max(x.b_end for x in group), round(similarity, 4),
+        sum(x.tokens for x in group),
+    )
 
 
 def align_docs(pairs: list[tuple[AlignDoc, AlignDoc]], **options) -> list[Alignment]:

@@ -54,7 +54,7 @@ class Params:
     seed_ngram: int = 3
     max_gap: int = 8
     align_min_density: float = 0.5
-    rescue_similarity: float = 0.6
+    rescue_similarity: float = 0.65
     boilerplate_documents: int = 5
     near_duplicate_coverage: float = 0.8
     anchor_max_df: int = 50
