@@ -1,9 +1,11 @@
 """Provenance: who carries which reused text, and which copy came first.
 
 Aligned stretches from every document pair are joined into reuse clusters:
-two stretches of one document join when they overlap by at least half of the
-shorter, so the same press-release paragraph found against ten other articles
-is one cluster, while two different passages that merely touch are not.
+two stretches of one document join when their overlap is at least half of the
+longer one, so the same press-release paragraph found against ten other
+articles is one cluster, while a whole re-sent article does not swallow the
+boilerplate paragraph it happens to contain (nor two passages that merely
+touch each other).
 
 For each cluster the *origin* is its earliest-dated carrier, and only when
 that is a fact: every carrier has a date and exactly one is earliest (a day
@@ -185,7 +187,7 @@ class _Spans:
                     if s2 >= e1:
                         break
                     overlap = min(e1, e2) - s2
-                    if overlap >= min_overlap * min(e1 - s1, e2 - s2):
+                    if overlap >= min_overlap * max(e1 - s1, e2 - s2):
                         self.union(i, j)
 
 
