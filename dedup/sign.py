@@ -1,12 +1,24 @@
 """MinHash signatures of passages, computed for a whole batch with numpy.
 
 A shingle is ``ngram`` consecutive tokens (words; characters in scripts
-written without spaces). Its 32-bit hash goes through datasketch's
-``affine32`` scheme: the MurmurHash3 finaliser, then ``a * h + b`` modulo
-2**32 with ``a`` odd, the permutation parameters drawn exactly as datasketch
-draws them for a seed. So a row of our signature matrix *is* a datasketch
-MinHash of the same 32-bit shingle hashes, and converts to and from
-``datasketch.LeanMinHash`` without loss.
+written without spaces). Two schemes turn 32-bit shingle hashes into a
+signature of ``num_perm`` values:
+
+``oph32`` (the default): one-permutation hashing with densification by
+rotation (Shrivastava and Li, 2014). Each shingle is hashed once and falls
+into one of ``num_perm`` bins; a bin keeps its smallest hash, and an empty
+bin borrows from the next non-empty one, offset by the distance. The cost is
+one hash per shingle instead of ``num_perm``, which is where classic MinHash
+spends its time.
+
+``affine32``: classic MinHash exactly as datasketch computes it: the
+MurmurHash3 finaliser, then ``a * h + b`` modulo 2**32 for ``num_perm``
+permutations drawn as datasketch draws them for a seed. A row is then a
+datasketch MinHash of the same shingle hashes.
+
+Either way a row converts to and from ``datasketch.LeanMinHash`` without loss
+(the values are 32-bit), and the :class:`Scheme` travels with the signatures:
+signatures of different schemes, seeds or shingle hashing are never compared.
 """
 
 from __future__ import annotations
@@ -26,7 +38,10 @@ __all__ = [
 #: Names the token and shingle hashing; bump it whenever they change, since
 #: signatures made under different schemes cannot be compared.
 SHINGLE_HASH = "dedup-tokens-v1"
-PERMUTATION = "affine32"
+AFFINE32 = "affine32"
+OPH32 = "oph32"
+PERMUTATIONS = (OPH32, AFFINE32)
+PERMUTATION = OPH32
 # Bounds the temporary (shingles x permutations) matrix to about 32 MiB.
 _CHUNK_CELLS = 1 << 23
 
@@ -48,6 +63,8 @@ class Scheme:
             raise ParameterError(f"ngram must be between 1 and 32, got {self.ngram}")
         if not 0 <= self.seed < 2**32:
             raise ParameterError(f"seed must be between 0 and 2**32-1, got {self.seed}")
+        if self.permutation not in PERMUTATIONS:
+            raise ParameterError(f"permutation must be one of {', '.join(PERMUTATIONS)}, got {self.permutation!r}")
 
     def permutations(self) -> tuple[np.ndarray, np.ndarray]:
         """The (a, b) parameters, drawn as datasketch draws them for ``seed``."""
@@ -135,15 +152,21 @@ def sign_batch(tokens: TokenBatch, passages: Passages, scheme: Scheme = Scheme()
         raise ParameterError(f"passages need at least ngram={ngram} tokens; segment with min_tokens >= ngram")
     shingles = shingle_hashes(tokens, ngram)
     index, sizes = _shingle_index(passages, ngram)
+    if scheme.permutation == OPH32:
+        values = _sign_oph(shingles[index], sizes, scheme)
+    else:
+        values = _sign_affine(shingles, index, sizes, scheme)
+    return Signatures(values, sizes.astype(np.int64), scheme)
+
+
+def _sign_affine(shingles: np.ndarray, index: np.ndarray, sizes: np.ndarray, scheme: Scheme) -> np.ndarray:
     a, b = scheme.permutations()
-    values = np.empty((len(passages), scheme.num_perm), dtype=np.uint32)
-    if len(passages) == 0:
-        return Signatures(values, sizes.astype(np.int64), scheme)
+    values = np.empty((len(sizes), scheme.num_perm), dtype=np.uint32)
     per_chunk = max(1, _CHUNK_CELLS // scheme.num_perm)
     bounds = np.zeros(len(sizes) + 1, dtype=np.int64)
     np.cumsum(sizes, out=bounds[1:])
     first = 0
-    while first < len(passages):
+    while first < len(sizes):
         # Whole passages per chunk, so reduceat never splits one.
         last = int(np.searchsorted(bounds, bounds[first] + per_chunk, side="right")) - 1
         last = max(last, first + 1)
@@ -152,25 +175,102 @@ def sign_batch(tokens: TokenBatch, passages: Passages, scheme: Scheme = Scheme()
             permuted = hv[:, None] * a[None, :] + b[None, :]
         values[first:last] = np.minimum.reduceat(permuted, bounds[first:last] - bounds[first], axis=0)
         first = last
-    return Signatures(values, sizes.astype(np.int64), scheme)
+    return values
+
+
+_EMPTY = np.uint32(0xFFFFFFFF)
+_ROTATION = np.uint32(0x9E3779B1)  # odd: distinct distances give distinct offsets
+# Probes per empty bin before falling back to rotation; sets that sparse are
+# shorter than any passage the segmenter emits.
+_PROBES = 64
+
+
+def _sign_oph(hashes: np.ndarray, sizes: np.ndarray, scheme: Scheme) -> np.ndarray:
+    """One-permutation hashing of passages whose shingle hashes are concatenated."""
+    k = scheme.num_perm
+    with np.errstate(over="ignore"):
+        salt = _fmix32(np.array([scheme.seed], dtype=np.uint32) ^ np.uint32(0x5BD1E995))[0]
+        h = _fmix32(hashes ^ salt)
+        bins = ((h.astype(np.uint64) * np.uint64(k)) >> np.uint64(32)).astype(np.int64)
+    passage = np.repeat(np.arange(len(sizes), dtype=np.int64), sizes)
+    values = np.full(len(sizes) * k, _EMPTY, dtype=np.uint32)
+    np.minimum.at(values, passage * k + bins, h)
+    return _densify(values.reshape(len(sizes), k), _probe_table(k, scheme.seed))
+
+
+def _probe_table(k: int, seed: int) -> np.ndarray:
+    """For each bin, the sequence of bins it borrows from when empty: the same
+    for every passage, so two passages fill a bin alike when they agree."""
+    gen = np.random.RandomState(seed)
+    return gen.randint(0, k, size=(_PROBES, k)).astype(np.int64)
+
+
+def _densify(values: np.ndarray, probes: np.ndarray) -> np.ndarray:
+    """Optimal densification (Shrivastava, 2017): an empty bin takes the value
+    of the first non-empty bin in its own random probe sequence. Unlike
+    borrowing from the next bin, the donors of different empty bins are
+    independent, which keeps the estimate's variance near classic MinHash."""
+    empty = values == _EMPTY
+    if not empty.any():
+        return values
+    k = values.shape[1]
+    flat_values, flat_empty = values.ravel(), empty.ravel()
+    out = flat_values.copy()
+    cells = np.flatnonzero(flat_empty)  # the empty cells still to fill
+    row_base, column = cells - cells % k, cells % k
+    for probe in probes:
+        donor = row_base + probe[column]
+        take = ~flat_empty[donor]
+        out[cells[take]] = flat_values[donor[take]]
+        cells, row_base, column = cells[~take], row_base[~take], column[~take]
+        if not len(cells):
+            return out.reshape(values.shape)
+    need = np.zeros(values.size, dtype=bool)
+    need[cells] = True
+    return _rotate(out.reshape(values.shape), need.reshape(values.shape))
+
+
+def _rotate(values: np.ndarray, need: np.ndarray) -> np.ndarray:
+    """Fill what probing left from the next filled bin to the right, circularly."""
+    k = values.shape[1]
+    column = np.arange(k, dtype=np.int64)
+    position = np.where(need, 2 * k, column[None, :])
+    following = np.minimum.accumulate(position[:, ::-1], axis=1)[:, ::-1]
+    following = np.where(following == 2 * k, following[:, :1] + k, following)
+    distance = (following - column[None, :]).astype(np.uint32)
+    donor = np.take_along_axis(values, following % k, axis=1)
+    with np.errstate(over="ignore"):
+        return np.where(need, donor + distance * _ROTATION, values)
 
 
 def to_lean_minhash(signature: np.ndarray, scheme: Scheme):
-    """One signature row as a ``datasketch.LeanMinHash`` (scheme ``affine32``)."""
+    """One signature row as a ``datasketch.LeanMinHash``.
+
+    datasketch labels 32-bit values ``affine32``; for ``affine32`` signatures
+    that is exactly what they are, for ``oph32`` it names the value width and
+    datasketch's Jaccard estimate (equal values / num_perm) is still the
+    right one. Keep the :class:`Scheme` to know which it was.
+    """
     from datasketch import LeanMinHash
 
     if len(signature) != scheme.num_perm:
         raise ParameterError(f"signature has {len(signature)} values, scheme says num_perm={scheme.num_perm}")
-    return LeanMinHash(seed=scheme.seed, hashvalues=np.asarray(signature, dtype=np.uint32), scheme=PERMUTATION)
+    return LeanMinHash(seed=scheme.seed, hashvalues=np.asarray(signature, dtype=np.uint32), scheme=AFFINE32)
 
 
-def from_lean_minhash(minhash, *, ngram: int = 5, shingle_hash: str = SHINGLE_HASH) -> tuple[np.ndarray, Scheme]:
+def from_lean_minhash(
+    minhash, *, ngram: int = 5, shingle_hash: str = SHINGLE_HASH, permutation: str = PERMUTATION
+) -> tuple[np.ndarray, Scheme]:
     """A datasketch (Lean)MinHash back to a signature row and its scheme.
 
-    datasketch does not record how shingles were hashed, so ``ngram`` and
-    ``shingle_hash`` say it; ``seed`` and ``num_perm`` come from the sketch.
+    datasketch records neither how shingles were hashed nor (for 32-bit
+    values) whether they came from one-permutation hashing, so ``ngram``,
+    ``shingle_hash`` and ``permutation`` say it; ``seed`` and ``num_perm``
+    come from the sketch.
     """
-    if getattr(minhash, "scheme", None) != PERMUTATION:
-        raise ParameterError(f"only datasketch's {PERMUTATION!r} scheme is supported, got {minhash.scheme!r}")
+    if getattr(minhash, "scheme", None) != AFFINE32:
+        raise ParameterError(f"only datasketch's 32-bit {AFFINE32!r} sketches are supported, got {minhash.scheme!r}")
     values = np.asarray(minhash.hashvalues, dtype=np.uint32)
-    return values, Scheme(num_perm=len(values), seed=int(minhash.seed), ngram=ngram, shingle_hash=shingle_hash)
+    scheme = Scheme(num_perm=len(values), seed=int(minhash.seed), ngram=ngram, shingle_hash=shingle_hash,
+                    permutation=permutation)
+    return values, scheme

@@ -50,7 +50,11 @@ def _datasketch(shingles: np.ndarray, scheme: Scheme) -> MinHash:
     return m
 
 
-@pytest.mark.parametrize("scheme", [Scheme(), Scheme(num_perm=64, seed=7, ngram=3), Scheme(num_perm=256, seed=0)])
+AFFINE = {"permutation": "affine32"}
+
+
+@pytest.mark.parametrize("scheme", [Scheme(**AFFINE), Scheme(num_perm=64, seed=7, ngram=3, **AFFINE),
+                                    Scheme(num_perm=256, seed=0, **AFFINE)])
 def test_signatures_are_datasketch_affine32_minhashes(scheme):
     tokens, passages, signatures = _signed(TEXTS, scheme)
     assert len(signatures) == len(passages) >= 4 and signatures.values.dtype == np.uint32
@@ -61,7 +65,7 @@ def test_signatures_are_datasketch_affine32_minhashes(scheme):
 
 
 def test_round_trip_through_lean_minhash_and_its_bytes():
-    scheme = Scheme(num_perm=64, seed=11)
+    scheme = Scheme(num_perm=64, seed=11, **AFFINE)
     tokens, passages, signatures = _signed(TEXTS, scheme)
     for i, row in enumerate(signatures.values):
         lean = to_lean_minhash(row, scheme)
@@ -70,7 +74,7 @@ def test_round_trip_through_lean_minhash_and_its_bytes():
         assert lean == LeanMinHash(_datasketch(shingles, scheme))
         buffer = bytearray(lean.bytesize())
         lean.serialize(buffer)
-        values, back = from_lean_minhash(LeanMinHash.deserialize(buffer))
+        values, back = from_lean_minhash(LeanMinHash.deserialize(buffer), **AFFINE)
         assert np.array_equal(values, row) and back == scheme
 
 
@@ -148,7 +152,7 @@ _WORDS = st.lists(st.sampled_from([f"w{i}" for i in range(30)]), min_size=5, max
 @given(st.lists(_WORDS, min_size=1, max_size=4), st.integers(0, 2**32 - 1), st.integers(1, 5))
 def test_signatures_deterministic_and_datasketch_equal(docs, seed, ngram):
     texts = [" ".join(words) for words in docs]
-    scheme = Scheme(num_perm=32, seed=seed, ngram=ngram)
+    scheme = Scheme(num_perm=32, seed=seed, ngram=ngram, **AFFINE)
     tokens = tokenize_batch([normalize(t) for t in texts])
     passages = _whole_documents(tokens)
     signatures = sign_batch(tokens, passages, scheme)
@@ -160,19 +164,20 @@ def test_signatures_deterministic_and_datasketch_equal(docs, seed, ngram):
     for i in range(len(texts)):
         shingles = _shingle_set(tokens, tokens.doc_offsets[i], tokens.doc_offsets[i + 1], ngram)
         assert np.array_equal(_datasketch(shingles, scheme).hashvalues, signatures.values[i])
-        values, back = from_lean_minhash(to_lean_minhash(signatures.values[i], scheme), ngram=ngram)
+        values, back = from_lean_minhash(to_lean_minhash(signatures.values[i], scheme), ngram=ngram, **AFFINE)
         assert np.array_equal(values, signatures.values[i]) and back == scheme
 
 
+@pytest.mark.parametrize("permutation", ["oph32", "affine32"])
 @settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(_WORDS, st.lists(st.sampled_from([f"w{i}" for i in range(30)]), max_size=40), st.integers(0, 60),
        st.integers(0, 2**32 - 1))
-def test_estimate_is_close_to_exact_jaccard(common, extra, cut, seed):
+def test_estimate_is_close_to_exact_jaccard(permutation, common, extra, cut, seed):
     """|estimate - exact| < 0.15 with 256 permutations (about five standard deviations)."""
     left = common + extra[: cut % (len(extra) + 1)]
     right = extra[cut % (len(extra) + 1) :] + common
     texts = [" ".join(left), " ".join(right)]
-    scheme = Scheme(num_perm=256, seed=seed, ngram=2)
+    scheme = Scheme(num_perm=256, seed=seed, ngram=2, permutation=permutation)
     tokens = tokenize_batch([normalize(t) for t in texts])
     signatures = sign_batch(tokens, _whole_documents(tokens), scheme)
     a = set(_shingle_set(tokens, tokens.doc_offsets[0], tokens.doc_offsets[1], 2).tolist())
@@ -180,3 +185,29 @@ def test_estimate_is_close_to_exact_jaccard(common, extra, cut, seed):
     exact = len(a & b) / len(a | b)
     estimate = float(np.mean(signatures.values[0] == signatures.values[1]))
     assert abs(estimate - exact) < 0.15
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(_WORDS, min_size=1, max_size=5), st.integers(0, 2**32 - 1), st.sampled_from([16, 100, 128]))
+def test_one_permutation_hashing_fills_every_bin_and_round_trips(docs, seed, num_perm):
+    texts = [" ".join(words) for words in docs]
+    scheme = Scheme(num_perm=num_perm, seed=seed, ngram=3, permutation="oph32")
+    tokens = tokenize_batch([normalize(t) for t in texts])
+    signatures = sign_batch(tokens, _whole_documents(tokens), scheme)
+    # Densification leaves no bin at its empty marker (a real hash can be 2**32-1, but not in every bin).
+    assert not (signatures.values == 0xFFFFFFFF).all(axis=1).any()
+    reversed_tokens = tokenize_batch([normalize(t) for t in reversed(texts)])
+    again = sign_batch(reversed_tokens, _whole_documents(reversed_tokens), scheme)
+    assert np.array_equal(signatures.values, again.values[::-1])
+    for row in signatures.values:
+        values, back = from_lean_minhash(to_lean_minhash(row, scheme), ngram=3, permutation="oph32")
+        assert np.array_equal(values, row) and back == scheme
+
+
+def test_identical_passages_have_identical_oph_signatures_and_disjoint_ones_share_little():
+    scheme = Scheme(num_perm=128, permutation="oph32")
+    texts = [TEXTS[0], TEXTS[0], "completely different words about weather farming and rain in the valley today"]
+    tokens = tokenize_batch([normalize(t) for t in texts])
+    values = sign_batch(tokens, _whole_documents(tokens), scheme).values
+    assert np.array_equal(values[0], values[1])
+    assert np.mean(values[0] == values[2]) < 0.05
