@@ -222,8 +222,8 @@ def normalize(text: str) -> NormalizedText:
     >>> n.span_to_original(4, 10)
     (5, 11)
     """
-    if text.isascii() and _SPECIAL.search(text) is None:
-        return NormalizedText(text.lower(), len(text))
+    if text.isascii():
+        return _normalize_ascii(text)
     result = _normalize_once(text)
     # Folding can bring characters together that read as mojibake themselves
     # ("\u00c6\u00c2\x81\u0192\u0192": the C1 control is dropped and "\u00e6\u0192\u0192"
@@ -241,7 +241,77 @@ def normalize(text: str) -> NormalizedText:
     return result
 
 
+_ASCII_LOWER = np.arange(256, dtype=np.uint8)
+_ASCII_LOWER[ord("A") : ord("Z") + 1] += 32
+_ASCII_SPACE = np.zeros(256, dtype=bool)
+_ASCII_SPACE[[9, 10, 11, 12, 13, 28, 29, 30, 31, 32]] = True  # what str.isspace() calls space
+_ASCII_DROPPED = np.zeros(256, dtype=bool)
+_ASCII_DROPPED[[c for c in range(32) if not _ASCII_SPACE[c]] + [127]] = True
+
+
+def _normalize_ascii(text: str) -> NormalizedText:
+    """The common case, in a few byte-array passes: lower case, whitespace runs
+    folded to one space, control characters dropped."""
+    if _SPECIAL.search(text) is None:
+        return NormalizedText(text.lower(), len(text))
+    raw = np.frombuffer(text.encode("ascii"), dtype=np.uint8)
+    if _ASCII_DROPPED[raw].any():
+        return _normalize_vectorised(text)
+    space = _ASCII_SPACE[raw]
+    keep = np.flatnonzero(~(space & np.concatenate(([False], space[:-1]))))
+    out = _ASCII_LOWER[raw[keep]]
+    out[space[keep]] = 32
+    # A kept character spans up to the next kept one: one character, or a whole whitespace run.
+    ends = np.append(keep[1:], len(raw))
+    return NormalizedText(out.tobytes().decode("ascii"), len(raw), keep, ends)
+
+
 def _normalize_once(text: str) -> NormalizedText:
+    if _MOJIBAKE.search(text) is None:
+        return _normalize_vectorised(text)
+    return _normalize_with_builder(text)
+
+
+def _ascii_folds() -> list[str]:
+    return [_fold_char(chr(c)) if c < 33 or c == 127 else chr(c).lower() for c in range(128)]
+
+
+_ASCII_FOLDS = _ascii_folds()
+
+
+def _normalize_vectorised(text: str) -> NormalizedText:
+    """The same normal form as the builder, computed on code point arrays.
+
+    Every character folds on its own (text without mojibake needs no
+    lookahead), so a table of folds for the characters present, expanded
+    with ``np.repeat``, gives the output and its map in a few numpy passes.
+    """
+    cp = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32)
+    n = len(cp)
+    high = np.unique(cp[cp >= 128])
+    folds = _ASCII_FOLDS + [_fold_char(chr(c)) for c in high.tolist()]
+    key = np.where(cp < 128, cp, 128 + np.searchsorted(high, cp)).astype(np.int64)
+    fold_len = np.fromiter(map(len, folds), dtype=np.int64, count=len(folds))
+    fold_start = np.cumsum(fold_len) - fold_len
+    table = np.frombuffer("".join(folds).encode("utf-32-le"), dtype=np.uint32)
+    lengths = fold_len[key]
+    source = np.repeat(np.arange(n, dtype=np.int64), lengths)
+    within = np.arange(len(source), dtype=np.int64) - np.repeat(np.cumsum(lengths) - lengths, lengths)
+    out = table[np.repeat(fold_start[key], lengths) + within]
+    # A character that folds to nothing (a control, a mark, a zero-width
+    # space) belongs to the character before it: ends run to the next
+    # character that produced output.
+    producing = np.where(lengths > 0, np.arange(n, dtype=np.int64), n)
+    next_producing = np.append(np.minimum.accumulate(producing[::-1])[::-1], n)
+    ends = next_producing[source + 1]
+    space = out == 32
+    keep = np.flatnonzero(~(space & np.concatenate(([False], space[:-1]))))
+    starts = source[keep]
+    ends = np.maximum.reduceat(ends, keep) if len(keep) else ends[:0]
+    return NormalizedText(out[keep].tobytes().decode("utf-32-le"), n, starts, ends)
+
+
+def _normalize_with_builder(text: str) -> NormalizedText:
     b = _Builder()
     pos = 0
     for m in _SPECIAL.finditer(text):

@@ -13,6 +13,7 @@ one Python object each, so that millions of them stay cheap.
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from dataclasses import dataclass
 from typing import Iterator, Sequence
 
@@ -28,12 +29,20 @@ PASSAGE_KINDS = ("paragraph", "window", "bridge")
 # A blank line, or a line break followed by an indent (the wire style of
 # hard-wrapped paragraphs whose first line is indented).
 _PARAGRAPH_BREAK = re.compile(r"(?:\r\n|\r|\n)(?:[^\S\r\n]*(?:\r\n|\r|\n))+|(?:\r\n|\r|\n)(?=[ \t\u3000]{2,}\S|\t\S)")
-_SENTENCE_END = re.compile(r"[.!?\u2026]+[\"'\u201d\u2019)\]]*\s+|[\u3002\uff01\uff1f]+[\u300d\u300f\u201d)]*\s*")
+# A sentence ends at . ! ? or an ellipsis (with closing quotes or brackets),
+# then space, then something a sentence starts with: a capital, a digit, an
+# opening quote or bracket, or a letter of a script without case (CJK,
+# Arabic, Hebrew...; were those to wait for a capital, such text would never
+# split). Or at a CJK full stop.
+_SENTENCE_END = re.compile(
+    r"(?P<punct>[.!?\u2026]+)(?P<close>[\"'\u201d\u2019)\]]*)(?P<space>\s+)"
+    r"(?=[^\W_a-z]|[\"'\u201c\u2018(\[])"
+    r"|(?P<cjk>[\u3002\uff01\uff1f]+[\u300d\u300f\u201d)]*)(?P<cjk_space>\s*)"
+)
 _ABBREVIATIONS = frozenset(
     "mr mrs ms dr prof st jr sr inc ltd co corp gen gov sen rep no vs etc jan feb mar apr jun jul aug sep "
     "sept oct nov dec fig al approx dept est univ mt ft e.g i.e h.e u.s u.k u.n".split()
 )
-_WORD_BEFORE = re.compile(r"([\w.]+)$")
 
 
 @dataclass(frozen=True)
@@ -90,11 +99,15 @@ def paragraph_spans(text: str) -> list[tuple[int, int]]:
     return [(s, e) for s, e in spans if e > s]
 
 
+_WORD_BEFORE = re.compile(r"[\w.]+$")
+
+
 def _is_abbreviation(text: str, period: int) -> bool:
+    """Whether the word before the period at ``period`` is an abbreviation ("Mr", "U.S")."""
     m = _WORD_BEFORE.search(text, max(0, period - 12), period)
-    if not m:
+    if m is None:
         return False
-    word = m.group(1).lower().strip(".")
+    word = m.group().lower().strip(".")
     return len(word) == 1 or word in _ABBREVIATIONS
 
 
@@ -104,19 +117,16 @@ def sentence_spans(text: str, start: int = 0, end: int | None = None) -> list[tu
     spans = []
     pos = start
     for m in _SENTENCE_END.finditer(text, start, end):
-        nxt = text[m.end()] if m.end() < end else ""
-        ascii_end = text[m.start()] in ".!?\u2026"
-        # A sentence starts with a capital, a digit, an opening quote, or a
-        # letter of a script without case (CJK, Arabic, Hebrew, Thai...): were
-        # those to wait for a capital, such text would never split into sentences.
-        starts = nxt.isdigit() or nxt in "\"'\u201c\u2018([" or (nxt.isalpha() and not nxt.islower())
-        if ascii_end and nxt and not starts:
-            continue
-        # Only a bare period can end an abbreviation: in '"No." She left' the
-        # closing quote shows that "No." ends a sentence.
-        if m.group().rstrip() == "." and _is_abbreviation(text, m.start()):
-            continue
-        stop = m.end() if not ascii_end else m.start() + len(m.group().rstrip())
+        if m.group("cjk") is None:
+            if text[m.end()].islower():  # a lower-case letter outside ASCII
+                continue
+            # Only a bare period can end an abbreviation: in '"No." She left'
+            # the closing quote shows that "No." ends a sentence.
+            if m.group("punct") == "." and not m.group("close") and _is_abbreviation(text, m.start()):
+                continue
+            stop = m.start("space")
+        else:
+            stop = m.start("cjk_space")
         spans.append(_strip(text, pos, stop))
         pos = m.end()
     spans.append(_strip(text, pos, end))
@@ -132,26 +142,44 @@ def _check(min_tokens: int, max_tokens: int, window: int, stride: int) -> None:
         raise ParameterError(f"need window >= 1 and 1 <= stride <= window, got window={window}, stride={stride}")
 
 
+def _sentences_by_paragraph(text: str, paragraphs: list[tuple[int, int]]) -> list[list[tuple[int, int]]]:
+    """Sentences of each paragraph, from one pass over the whole text: a
+    sentence running over a paragraph break is cut there."""
+    sentences = sentence_spans(text)
+    starts = [s for s, _ in sentences]
+    out = []
+    for p_start, p_end in paragraphs:
+        first = max(bisect_right(starts, p_start) - 1, 0)
+        inside = []
+        for s, e in sentences[first:]:
+            if s >= p_end:
+                break
+            if e > p_start:
+                inside.append((max(s, p_start), min(e, p_end)))
+        out.append(inside or [(p_start, p_end)])
+    return out
+
+
 def _document_passages(
     text: str, tok_starts: np.ndarray, *, max_tokens: int, window: int, stride: int, bridges: bool
 ) -> list[tuple[int, int, int]]:
     """(start, end, kind) of one document's passages, before the size filter."""
-    def count(s: int, e: int) -> int:
-        return int(np.searchsorted(tok_starts, e) - np.searchsorted(tok_starts, s))
-
+    paragraphs = paragraph_spans(text)
+    if not paragraphs:
+        return []
+    counts = np.diff(np.searchsorted(tok_starts, np.asarray(paragraphs).ravel())).tolist()[::2]
     out: list[tuple[int, int, int]] = []
     previous_last: tuple[int, int] | None = None
-    for p_start, p_end in paragraph_spans(text):
-        sentences = sentence_spans(text, p_start, p_end)
-        if count(p_start, p_end) <= max_tokens or len(sentences) <= window:
+    for (p_start, p_end), count, sentences in zip(paragraphs, counts, _sentences_by_paragraph(text, paragraphs)):
+        if count <= max_tokens or len(sentences) <= window:
             out.append((p_start, p_end, 0))
         else:
             for i in range(0, max(1, len(sentences) - window + stride), stride):
                 chunk = sentences[i : i + window]
                 out.append((chunk[0][0], chunk[-1][1], 1))
-        if bridges and previous_last is not None and sentences:
+        if bridges and previous_last is not None:
             out.append((previous_last[0], sentences[0][1], 2))
-        previous_last = sentences[-1] if sentences else previous_last
+        previous_last = sentences[-1]
     return out
 
 
@@ -171,24 +199,26 @@ def segment_batch(
     longer paragraphs become windows of ``window`` sentences every ``stride``
     sentences; with ``bridges``, each paragraph break gets a passage of the
     sentence before and the sentence after it. Passages with fewer than
-    ``min_tokens`` tokens are dropped (too short to say anything about reuse).
+    ``min_tokens`` tokens are dropped (too short to say anything about reuse),
+    and so are repeats of a passage already cut.
     """
     _check(min_tokens, max_tokens, window, stride)
-    cols: list[list[int]] = [[], [], [], [], [], []]
+    parts = []
     for d, text in enumerate(texts):
         lo, hi = int(tokens.doc_offsets[d]), int(tokens.doc_offsets[d + 1])
-        tok_starts = tokens.starts[lo:hi]
-        seen = set()
-        for start, end, kind in _document_passages(
-            text, tok_starts, max_tokens=max_tokens, window=window, stride=stride, bridges=bridges
-        ):
-            t0 = lo + int(np.searchsorted(tok_starts, start))
-            t1 = lo + int(np.searchsorted(tok_starts, end))
-            if t1 - t0 < min_tokens or (t0, t1) in seen:
-                continue
-            seen.add((t0, t1))
-            for col, value in zip(cols, (d, start, end, t0, t1, kind)):
-                col.append(value)
-    arrays = [np.asarray(c, dtype=np.int64) for c in cols]
-    arrays[5] = arrays[5].astype(np.uint8)
-    return Passages(*arrays)
+        found = _document_passages(
+            text, tokens.starts[lo:hi], max_tokens=max_tokens, window=window, stride=stride, bridges=bridges
+        )
+        if not found:
+            continue
+        cut = np.asarray(found, dtype=np.int64)
+        t0 = lo + np.searchsorted(tokens.starts[lo:hi], cut[:, 0])
+        t1 = lo + np.searchsorted(tokens.starts[lo:hi], cut[:, 1])
+        keep = (t1 - t0) >= min_tokens
+        # The same token range twice (a one-sentence paragraph and its bridge) is one passage.
+        _, first = np.unique(t0[keep] * (hi + 1) + t1[keep], return_index=True)
+        chosen = np.flatnonzero(keep)[np.sort(first)]
+        parts.append(np.column_stack([np.full(len(chosen), d), cut[chosen, 0], cut[chosen, 1],
+                                      t0[chosen], t1[chosen], cut[chosen, 2]]))
+    table = np.concatenate(parts) if parts else np.zeros((0, 6), dtype=np.int64)
+    return Passages(*(table[:, i].copy() for i in range(5)), table[:, 5].astype(np.uint8))

@@ -4,12 +4,12 @@ A shingle is ``ngram`` consecutive tokens (words; characters in scripts
 written without spaces). Two schemes turn 32-bit shingle hashes into a
 signature of ``num_perm`` values:
 
-``oph32`` (the default): one-permutation hashing with densification by
-rotation (Shrivastava and Li, 2014). Each shingle is hashed once and falls
-into one of ``num_perm`` bins; a bin keeps its smallest hash, and an empty
-bin borrows from the next non-empty one, offset by the distance. The cost is
-one hash per shingle instead of ``num_perm``, which is where classic MinHash
-spends its time.
+``oph32`` (the default): one-permutation hashing with optimal densification
+(Shrivastava, 2017). Each shingle is hashed a few times (four samples) and
+each sample falls into one of ``num_perm`` bins; a bin keeps its smallest
+hash, and an empty bin borrows the value of the first non-empty bin in its
+own random probe sequence. The cost is four hashes per shingle instead of
+``num_perm``, which is where classic MinHash spends its time.
 
 ``affine32``: classic MinHash exactly as datasketch computes it: the
 MurmurHash3 finaliser, then ``a * h + b`` modulo 2**32 for ``num_perm``
@@ -185,14 +185,20 @@ _ROTATION = np.uint32(0x9E3779B1)  # odd: distinct distances give distinct offse
 _PROBES = 64
 
 
+# Each shingle is sampled this many times (as the pairs (shingle, 1..4)): the
+# Jaccard similarity of the expanded sets is that of the originals, and
+# passages of a few dozen shingles then leave few of 128 bins empty.
+SAMPLES_PER_SHINGLE = 4
+
+
 def _sign_oph(hashes: np.ndarray, sizes: np.ndarray, scheme: Scheme) -> np.ndarray:
     """One-permutation hashing of passages whose shingle hashes are concatenated."""
-    k = scheme.num_perm
+    k, m = scheme.num_perm, SAMPLES_PER_SHINGLE
     with np.errstate(over="ignore"):
-        salt = _fmix32(np.array([scheme.seed], dtype=np.uint32) ^ np.uint32(0x5BD1E995))[0]
-        h = _fmix32(hashes ^ salt)
+        salts = _fmix32(np.arange(1, m + 1, dtype=np.uint32) * np.uint32(0x5BD1E995) ^ np.uint32(scheme.seed))
+        h = _fmix32(hashes[:, None] ^ salts[None, :]).ravel()
         bins = ((h.astype(np.uint64) * np.uint64(k)) >> np.uint64(32)).astype(np.int64)
-    passage = np.repeat(np.arange(len(sizes), dtype=np.int64), sizes)
+    passage = np.repeat(np.arange(len(sizes), dtype=np.int64), sizes * m)
     values = np.full(len(sizes) * k, _EMPTY, dtype=np.uint32)
     np.minimum.at(values, passage * k + bins, h)
     return _densify(values.reshape(len(sizes), k), _probe_table(k, scheme.seed))
