@@ -83,12 +83,12 @@ def candidate_pairs(
     passages independently of input order, which keeps results deterministic.
     """
     n, bands = keys.shape
-    rank = np.arange(n, dtype=np.int64) if rank is None else np.asarray(rank, dtype=np.int64)
+    by_rank = np.arange(n, dtype=np.int64) if rank is None else np.argsort(rank, kind="stable")
     found = []
     for band in range(bands):
-        column = keys[:, band]
-        order = np.lexsort((rank, column))
-        sorted_keys = column[order]
+        # A stable sort of keys already in rank order: ties stay in rank order.
+        order = by_rank[np.argsort(keys[by_rank, band], kind="stable")]
+        sorted_keys = keys[order, band]
         for distance in range(1, max_bucket + 1):
             if distance >= n:
                 break

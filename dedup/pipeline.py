@@ -46,7 +46,7 @@ class Params:
     max_tokens: int = 120
     window: int = 3
     stride: int = 2
-    bridges: bool = True
+    bridges: bool = False
     max_bucket: int = 32
     batch_size: int = 256
     # Provenance: alignment and reporting.

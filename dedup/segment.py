@@ -13,7 +13,6 @@ one Python object each, so that millions of them stay cheap.
 from __future__ import annotations
 
 import re
-from bisect import bisect_right
 from dataclasses import dataclass
 from typing import Iterator, Sequence
 
@@ -90,13 +89,16 @@ def _strip(text: str, start: int, end: int) -> tuple[int, int]:
 
 def paragraph_spans(text: str) -> list[tuple[int, int]]:
     """Half-open spans of the paragraphs of ``text``, without surrounding space."""
+    cuts = [0, *(x for m in _PARAGRAPH_BREAK.finditer(text) for x in m.span()), len(text)]
     spans = []
-    pos = 0
-    for m in _PARAGRAPH_BREAK.finditer(text):
-        spans.append(_strip(text, pos, m.start()))
-        pos = m.end()
-    spans.append(_strip(text, pos, len(text)))
-    return [(s, e) for s, e in spans if e > s]
+    for start, end in zip(cuts[::2], cuts[1::2]):
+        while start < end and text[start].isspace():
+            start += 1
+        while end > start and text[end - 1].isspace():
+            end -= 1
+        if end > start:
+            spans.append((start, end))
+    return spans
 
 
 _WORD_BEFORE = re.compile(r"[\w.]+$")
@@ -142,35 +144,25 @@ def _check(min_tokens: int, max_tokens: int, window: int, stride: int) -> None:
         raise ParameterError(f"need window >= 1 and 1 <= stride <= window, got window={window}, stride={stride}")
 
 
-def _sentences_by_paragraph(text: str, paragraphs: list[tuple[int, int]]) -> list[list[tuple[int, int]]]:
-    """Sentences of each paragraph, from one pass over the whole text: a
-    sentence running over a paragraph break is cut there."""
-    sentences = sentence_spans(text)
-    starts = [s for s, _ in sentences]
-    out = []
-    for p_start, p_end in paragraphs:
-        first = max(bisect_right(starts, p_start) - 1, 0)
-        inside = []
-        for s, e in sentences[first:]:
-            if s >= p_end:
-                break
-            if e > p_start:
-                inside.append((max(s, p_start), min(e, p_end)))
-        out.append(inside or [(p_start, p_end)])
-    return out
-
-
 def _document_passages(
     text: str, tok_starts: np.ndarray, *, max_tokens: int, window: int, stride: int, bridges: bool
 ) -> list[tuple[int, int, int]]:
-    """(start, end, kind) of one document's passages, before the size filter."""
+    """(start, end, kind) of one document's passages, before the size filter.
+
+    Sentences are only looked for where they are needed (long paragraphs and
+    bridges): most news paragraphs are passages as they stand.
+    """
     paragraphs = paragraph_spans(text)
     if not paragraphs:
         return []
     counts = np.diff(np.searchsorted(tok_starts, np.asarray(paragraphs).ravel())).tolist()[::2]
     out: list[tuple[int, int, int]] = []
     previous_last: tuple[int, int] | None = None
-    for (p_start, p_end), count, sentences in zip(paragraphs, counts, _sentences_by_paragraph(text, paragraphs)):
+    for (p_start, p_end), count in zip(paragraphs, counts):
+        if count <= max_tokens and not bridges:
+            out.append((p_start, p_end, 0))
+            continue
+        sentences = sentence_spans(text, p_start, p_end) or [(p_start, p_end)]
         if count <= max_tokens or len(sentences) <= window:
             out.append((p_start, p_end, 0))
         else:
@@ -191,7 +183,7 @@ def segment_batch(
     max_tokens: int = 120,
     window: int = 3,
     stride: int = 2,
-    bridges: bool = True,
+    bridges: bool = False,
 ) -> Passages:
     """Cut every document of a batch into passages.
 

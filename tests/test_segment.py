@@ -143,7 +143,7 @@ def test_bridges_join_last_and_first_sentences_across_a_break():
     first = "An opening paragraph has a sentence. It ends with this closing sentence of words."
     second = "The next paragraph opens with this sentence of words. Then it goes on and on for a while."
     text = first + "\n\n" + second
-    _, passages = _segment([text])
+    _, passages = _segment([text], bridges=True)
     kinds = [PASSAGE_KINDS[k] for k in passages.kind]
     bridges = [text[s:e] for s, e, kind in zip(passages.start, passages.end, kinds) if kind == "bridge"]
     assert bridges == [
