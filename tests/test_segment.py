@@ -161,14 +161,14 @@ def test_short_passages_are_dropped_and_duplicates_kept_once():
     ]
     # A one-sentence paragraph's bridge would repeat passages already there.
     text = _sentence(1) + "\n\n" + _sentence(2)
-    _, passages = _segment([text], min_tokens=4)
+    _, passages = _segment([text], min_tokens=4, bridges=True)
     spans = list(zip(passages.token_start.tolist(), passages.token_end.tolist()))
     assert len(spans) == len(set(spans)) == 3
 
 
 def test_batch_columns_and_rows():
     texts = ["", _sentence(1), "tiny", _sentence(2) + "\n\n" + _sentence(3)]
-    _, passages = _segment(texts)
+    _, passages = _segment(texts, bridges=True)
     assert passages.doc.tolist() == [1, 3, 3, 3]
     assert passages.kind.dtype == np.uint8 and len(passages) == 4
     rows = list(passages.rows(["a", "b", "c", "d"]))
