@@ -7,6 +7,7 @@ scores them with the PAN text-alignment measures (character precision, recall,
 granularity, plagdet), origin accuracy and near-duplicate recall.
 
     python -m benchmarks.quality [--n 2000] [--seed 0] [--out benchmarks/out/quality.json]
+    python -m benchmarks.quality --dump benchmarks/data/dump-20000.jsonl.gz   # a generated dump and its truth
 
 Targets (issue 3): plagdet >= 0.95; recall >= 0.95 for verbatim, light, single
 and boilerplate, >= 0.80 for heavy; precision >= 0.97; origin accuracy >= 0.97;
@@ -27,6 +28,7 @@ from dedup import Document, Params, find_provenance
 from dedup.provenance import ProvenanceReport
 
 from . import baseline_datasketch
+from .make_dump import default_truth_path, read_dump
 from .planted import build_planted_set
 from .score import near_duplicate_recall, origin_accuracy, score
 
@@ -37,19 +39,23 @@ TARGETS = {"plagdet": 0.95, "precision": 0.97, "origin_accuracy": 0.97, "near_du
 
 def dedup_detections(report: ProvenanceReport, dates: Mapping[str, str | None]) -> list[dict[str, Any]]:
     """PAN detections from a provenance report: each reused span of a later
-    document against the span it matches in its origin, or, where the origin
-    is unknown, in every earlier-dated match."""
+    document against its origin's stretch (the match in the origin, else the
+    origin's member of the cluster), or, where the origin is unknown, against
+    every earlier-dated match."""
     out = []
     for doc in report.documents:
         for span in doc.spans:
             if span.origin == doc.id:
                 continue
-            from_origin = [m for m in span.matches if m.doc == span.origin]
-            earlier = [m for m in span.matches
-                       if dates.get(m.doc) and dates.get(doc.id) and dates[m.doc] < dates[doc.id]]
-            for m in from_origin or earlier:
+            sources = [(m.doc, m.start, m.end) for m in span.matches if m.doc == span.origin]
+            if not sources and span.origin is not None:
+                sources = [(span.origin, span.origin_start, span.origin_end)]
+            if span.origin is None:
+                sources = [(m.doc, m.start, m.end) for m in span.matches
+                           if dates.get(m.doc) and dates.get(doc.id) and dates[m.doc] < dates[doc.id]]
+            for source, start, end in sources:
                 out.append({"target": doc.id, "target_start": span.start, "target_end": span.end,
-                            "source": m.doc, "source_start": m.start, "source_end": m.end,
+                            "source": source, "source_start": start, "source_end": end,
                             "origin": span.origin})
     return out
 
@@ -67,8 +73,12 @@ def _figures(cases: Sequence[Mapping[str, Any]], detections: Sequence[Mapping[st
     return figures
 
 
-def run(n: int = 2000, seed: int = 0, params: Params = Params()) -> dict[str, Any]:
-    records, truth = build_planted_set(n_articles=n, seed=seed)
+def run(n: int = 2000, seed: int = 0, params: Params = Params(), dump: Path | None = None) -> dict[str, Any]:
+    if dump is None:
+        records, truth = build_planted_set(n_articles=n, seed=seed)
+    else:
+        records = list(read_dump(dump))
+        truth = json.loads(default_truth_path(dump).read_text(encoding="utf-8"))
     cases, near_truth = truth["cases"], truth["near_duplicates"]
     near_truth_pairs = [(p["a"], p["b"]) for p in near_truth]
     dates = {r["id"]: r["date"] for r in records}
@@ -116,10 +126,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--n", type=int, default=2000, help="articles in the planted set")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--dump", type=Path, help="score a dump from benchmarks.make_dump (truth beside it) instead")
     parser.add_argument("--out", type=Path, default=Path("benchmarks/out/quality.json"))
     args = parser.parse_args(argv)
-    results = run(args.n, args.seed)
-    print(f"planted set: {results['set']['articles']} articles, {results['set']['cases']} cases, seed {args.seed}")
+    results = run(args.n, args.seed, dump=args.dump)
+    where = args.dump or f"planted set, seed {args.seed}"
+    print(f"{where}: {results['set']['articles']} articles, {results['set']['cases']} cases")
     print(table(results))
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(results, indent=1) + "\n", encoding="utf-8")

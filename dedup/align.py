@@ -179,16 +179,30 @@ def _split_blocks(blocks: list[tuple[int, int, int]], max_gap: int) -> list[list
 TEMPLATE_MIN_NUMBERS = 3
 
 
-def _is_template(doc: AlignDoc, offset: int, group: list[tuple[int, int, int]], t0: int, t1: int) -> bool:
-    numbers = doc.numbers[t0:t1]
-    total = int(numbers.sum())
-    if total < TEMPLATE_MIN_NUMBERS:
-        return False
+def _matched_mask(group: list[tuple[int, int, int]], offset: int, t0: int, t1: int) -> np.ndarray:
+    """Which tokens of ``a[t0:t1]`` the LCS blocks matched (the grown edges count as matched)."""
     matched = np.zeros(t1 - t0, dtype=bool)
     for start, _, length in group:
-        lo = max(offset + start - t0, 0)
-        matched[lo : max(offset + start + length - t0, 0)] = True
-    return int((numbers & matched).sum()) * 2 < total
+        matched[max(offset + start - t0, 0) : max(offset + start + length - t0, 0)] = True
+    first = offset + group[0][0]
+    last = offset + group[-1][0] + group[-1][2]
+    matched[: max(first - t0, 0)] = True
+    matched[max(last - t0, 0) :] = True
+    return matched
+
+
+def _is_template(doc: AlignDoc, matched: np.ndarray, t0: int, t1: int) -> bool:
+    numbers = doc.numbers[t0:t1]
+    total = int(numbers.sum())
+    return total >= TEMPLATE_MIN_NUMBERS and int((numbers & matched).sum()) * 2 < total
+
+
+def _content_density(doc: AlignDoc, matched: np.ndarray, t0: int, t1: int) -> float:
+    """Share of the content words (not "the", "of", "said") that match: text
+    that shares only its grammar with another shares no content."""
+    content = doc.content[t0:t1]
+    total = int(content.sum())
+    return 1.0 if total == 0 else int((content & matched).sum()) / total
 
 
 def _extend_exact(
@@ -266,7 +280,8 @@ def align_pair(
             matched += grown
             if matched < min_tokens or matched < min_density * max(ta1 - ta0, tb1 - tb0):
                 continue
-            if _is_template(a, lo_a, group, ta0, ta1):
+            matched_here = _matched_mask(group, lo_a, ta0, ta1)
+            if _is_template(a, matched_here, ta0, ta1) or _content_density(a, matched_here, ta0, ta1) < min_density:
                 continue
             found.append(_to_alignment(a, b, ta0, ta1, tb0, tb1, matched))
     if rescue_similarity > 0:

@@ -17,7 +17,7 @@ documents or outlets is *boilerplate*: reported, never proof of copying.
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from typing import Any, Iterable, Mapping, Sequence
 
 from .align import Alignment
@@ -54,6 +54,10 @@ class ReusedSpan:
     boilerplate: bool
     similarity: float
     matches: tuple[Match, ...]
+    # Where the origin carries this text (its member of the cluster), also
+    # when the origin was not aligned with this document directly.
+    origin_start: int | None = None
+    origin_end: int | None = None
 
 
 @dataclass(frozen=True)
@@ -311,10 +315,19 @@ def _cluster_spans(
             role = "origin" if cluster.origin == member.doc else "copy"
         ordered = tuple(Match(d, s, e, sim) for (d, s, e), sim in sorted(matches.items()))
         span = ReusedSpan(member.start, member.end, cluster.id, role, cluster.origin, cluster.boilerplate,
-                          max((m.similarity for m in ordered), default=0.0), ordered)
+                          max((m.similarity for m in ordered), default=0.0), ordered,
+                          *_origin_member(cluster, member))
         # Real reuse wins over boilerplate where spans of one document overlap.
         out.append((member.doc, span, 1 if cluster.boilerplate else 0))
     return out
+
+
+def _origin_member(cluster: ReuseCluster, member: ClusterMember) -> tuple[int | None, int | None]:
+    """The origin's stretch of the cluster (its longest one), unless this is the origin."""
+    if cluster.origin is None or cluster.origin == member.doc:
+        return None, None
+    own = max((m for m in cluster.members if m.doc == cluster.origin), key=lambda m: (m.end - m.start, -m.start))
+    return own.start, own.end
 
 
 def _document_report(
@@ -326,8 +339,7 @@ def _document_report(
     for span, _ in sorted(spans, key=lambda sp: (sp[1], -(sp[0].end - sp[0].start), sp[0].start, sp[0].cluster)):
         for s, e in _subtract((span.start, span.end), taken):
             if doc.text[s:e].strip():
-                kept.append(ReusedSpan(s, e, span.cluster, span.role, span.origin, span.boilerplate,
-                                       span.similarity, span.matches))
+                kept.append(replace(span, start=s, end=e))
         taken = _merge(taken + [(span.start, span.end)])
     kept.sort(key=lambda s: (s.start, s.end))
     covered = sum(s.end - s.start for s in kept)
