@@ -46,11 +46,15 @@ class AlignDoc:
     starts: np.ndarray  # token start offsets in ``text``
     ends: np.ndarray
     hashes: np.ndarray  # uint64 token hashes
+    # Sorted hashes of the corpus's most frequent words ("the", "said"): never content.
+    common: np.ndarray | None = None
 
     @classmethod
-    def from_batch(cls, doc_id: str, text: str, tokens: TokenBatch, index: int) -> "AlignDoc":
+    def from_batch(
+        cls, doc_id: str, text: str, tokens: TokenBatch, index: int, common: np.ndarray | None = None
+    ) -> "AlignDoc":
         lo, hi = int(tokens.doc_offsets[index]), int(tokens.doc_offsets[index + 1])
-        return cls(doc_id, text, tokens.starts[lo:hi], tokens.ends[lo:hi], tokens.hashes[lo:hi])
+        return cls(doc_id, text, tokens.starts[lo:hi], tokens.ends[lo:hi], tokens.hashes[lo:hi], common)
 
     # Computed once per document, however many pairs it is aligned in.
     @cached_property
@@ -67,8 +71,12 @@ class AlignDoc:
 
     @cached_property
     def content(self) -> np.ndarray:
-        """Which tokens are content words: four characters or more, or a number."""
-        return ((self.ends - self.starts) >= 4) | self.numbers
+        """Which tokens are content words: four characters or more, or a number,
+        and not among the corpus's most frequent words."""
+        content = ((self.ends - self.starts) >= 4) | self.numbers
+        if self.common is not None and len(self.common):
+            content &= ~np.isin(self.hashes, self.common, assume_unique=False)
+        return content
 
 
 @dataclass(frozen=True)

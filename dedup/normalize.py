@@ -20,7 +20,9 @@ from typing import Sequence
 
 import numpy as np
 
-__all__ = ["NormalizedText", "normalize", "TokenBatch", "tokenize_batch", "repair_mojibake"]
+__all__ = [
+    "NormalizedText", "normalize", "TokenBatch", "tokenize_batch", "token_document_frequency", "repair_mojibake",
+]
 
 
 @dataclass(frozen=True, eq=False)
@@ -432,3 +434,11 @@ def _tokens_of_buffer(buf: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarr
     raw = (prefix[ends] - prefix[starts]) * _powers(_P_INV, n)[starts]
     lengths = (ends - starts).astype(np.uint64)
     return starts, ends, splitmix64(raw ^ (lengths << np.uint64(56)))
+
+
+def token_document_frequency(tokens: TokenBatch) -> tuple[np.ndarray, np.ndarray]:
+    """(token hash, number of documents using it) for every token of a batch,
+    sorted by hash; sums over batches give a corpus's frequent words."""
+    docs = np.repeat(np.arange(len(tokens), dtype=np.int64), np.diff(tokens.doc_offsets))
+    pairs = np.unique(np.stack([tokens.hashes, docs.astype(np.uint64)], axis=1), axis=0)
+    return np.unique(pairs[:, 0], return_counts=True)

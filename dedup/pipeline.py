@@ -22,7 +22,7 @@ from .cluster import Cluster, build_clusters, group_passages, verify_pairs
 from .errors import ParameterError
 from .index import anchor_pairs, band_keys, candidate_pairs, optimal_bands
 from .ingest import Document, IngestReport, read_documents
-from .normalize import normalize, tokenize_batch
+from .normalize import normalize, token_document_frequency, tokenize_batch
 from .provenance import ProvenanceReport, build_provenance
 from .segment import Passages, segment_batch
 from .sign import Scheme, Signatures, document_anchors, sign_batch
@@ -59,6 +59,10 @@ class Params:
     near_duplicate_coverage: float = 0.8
     anchor_max_df: int = 50
     anchor_min_shared: int = 3
+    # Words in this share of documents are function words to alignment (from
+    # corpora of at least ``common_min_documents`` documents).
+    common_word_share: float = 0.1
+    common_min_documents: int = 50
 
     def __post_init__(self) -> None:
         if not 0.0 < self.threshold < 1.0:
@@ -82,6 +86,7 @@ class SignedBatch:
     passages: Passages
     signatures: Signatures
     anchors: tuple[np.ndarray, np.ndarray] | None = None  # (document index, shingle hash)
+    vocabulary: tuple[np.ndarray, np.ndarray] | None = None  # (token hash, documents using it)
 
 
 def sign_documents(documents: Sequence[Document], params: Params = Params(), anchors: bool = False) -> SignedBatch:
@@ -102,7 +107,8 @@ def sign_documents(documents: Sequence[Document], params: Params = Params(), anc
     )
     signatures = sign_batch(tokens, passages, params.scheme)
     found = document_anchors(tokens, params.ngram) if anchors else None
-    return SignedBatch(tuple(d.id for d in documents), passages, signatures, found)
+    vocabulary = token_document_frequency(tokens) if anchors else None
+    return SignedBatch(tuple(d.id for d in documents), passages, signatures, found, vocabulary)
 
 
 @dataclass(frozen=True, eq=False)
@@ -198,18 +204,20 @@ def find_clusters(
 def _cluster_run(
     documents: Iterable[Document], params: Params, jobs: int,
     progress: Callable[[int], None] | None, ingest: IngestReport | None, *, anchors: bool,
-) -> tuple[ClusterResult, list[tuple[str, str]]]:
-    """Clusters, and the document pairs worth aligning: those with an LSH
-    candidate passage pair and, with ``anchors``, those sharing rare shingles."""
+) -> tuple[ClusterResult, list[tuple[str, str]], np.ndarray]:
+    """Clusters, the document pairs worth aligning (those with an LSH
+    candidate passage pair and, with ``anchors``, those sharing rare
+    shingles), and the corpus's common words (with ``anchors``)."""
     if jobs < 1:
         raise ParameterError(f"jobs must be at least 1, got {jobs}")
     kept: dict[str, Document] = {}
     batches = list(_signed(documents, params, jobs, kept, progress, anchors))
     doc_ids, passages, signatures = _concat(batches)
     anchor_codes = _anchor_pair_codes(batches, params) if anchors else np.zeros(0, np.int64)
+    common = common_words(batches, params) if anchors else np.zeros(0, np.uint64)
     stats = {"documents": len(doc_ids), "passages": len(passages), "candidates": 0, "verified": 0, "clusters": 0}
     if signatures is None or len(passages) == 0:
-        return ClusterResult([], kept, stats, ingest or IngestReport(), params), _pairs(doc_ids, anchor_codes)
+        return ClusterResult([], kept, stats, ingest or IngestReport(), params), _pairs(doc_ids, anchor_codes), common
     bands, rows = optimal_bands(params.threshold, params.num_perm)
     rank = _passage_rank(doc_ids, passages)
     candidates = candidate_pairs(
@@ -232,7 +240,7 @@ def _cluster_run(
         + np.maximum(passages.doc[candidates.left], passages.doc[candidates.right])
     )
     pairs = _pairs(doc_ids, np.concatenate([lsh_codes, anchor_codes]))
-    return ClusterResult(clusters, kept, stats, ingest or IngestReport(), params), pairs
+    return ClusterResult(clusters, kept, stats, ingest or IngestReport(), params), pairs, common
 
 
 def _anchor_pair_codes(batches: list[SignedBatch], params: Params) -> np.ndarray:
@@ -247,6 +255,20 @@ def _anchor_pair_codes(batches: list[SignedBatch], params: Params) -> np.ndarray
     found = anchor_pairs(np.concatenate(docs), np.concatenate(hashes),
                          max_df=params.anchor_max_df, min_shared=params.anchor_min_shared)
     return found.left * offset + found.right
+
+
+def common_words(batches: Sequence[SignedBatch], params: Params) -> np.ndarray:
+    """Sorted hashes of the words that at least ``common_word_share`` of all
+    documents use: a corpus's own function words, in any language."""
+    documents = sum(len(b.doc_ids) for b in batches)
+    vocabularies = [b.vocabulary for b in batches if b.vocabulary is not None]
+    if documents < params.common_min_documents or not vocabularies:
+        return np.zeros(0, np.uint64)
+    hashes = np.concatenate([v[0] for v in vocabularies])
+    counts = np.concatenate([v[1] for v in vocabularies])
+    unique, inverse = np.unique(hashes, return_inverse=True)
+    totals = np.bincount(inverse, weights=counts, minlength=len(unique))
+    return unique[totals >= params.common_word_share * documents]
 
 
 def _pairs(doc_ids: Sequence[str], codes: np.ndarray) -> list[tuple[str, str]]:
@@ -273,12 +295,18 @@ def cluster_files(
     return find_clusters(documents, params, jobs=jobs, progress=progress, ingest=report)
 
 
-def align_documents(pairs: Sequence[tuple[Document, Document]], params: Params = Params()) -> list[Alignment]:
-    """Align a batch of document pairs. Pure and picklable, like :func:`sign_documents`."""
+def align_documents(
+    pairs: Sequence[tuple[Document, Document]], params: Params = Params(), common: np.ndarray | None = None
+) -> list[Alignment]:
+    """Align a batch of document pairs. Pure and picklable, like :func:`sign_documents`.
+
+    ``common`` holds the corpus's frequent words (see :func:`common_words`),
+    which alignment does not count as shared content.
+    """
     unique = {d.id: d for pair in pairs for d in pair}
     ids = sorted(unique)
     tokens = tokenize_batch([normalize(unique[i].text) for i in ids])
-    views = {i: AlignDoc.from_batch(i, unique[i].text, tokens, k) for k, i in enumerate(ids)}
+    views = {i: AlignDoc.from_batch(i, unique[i].text, tokens, k, common) for k, i in enumerate(ids)}
     out: list[Alignment] = []
     for a, b in pairs:
         out.extend(
@@ -324,7 +352,7 @@ def find_provenance(
     >>> [(s.start, s.end, s.role, s.origin) for s in result.report.documents[1].spans]
     [(0, 148, 'copy', 'a')]
     """
-    clustered, pairs = _cluster_run(documents, params, jobs, progress, ingest, anchors=True)
+    clustered, pairs, common = _cluster_run(documents, params, jobs, progress, ingest, anchors=True)
     docs = clustered.documents
     batches = [
         [(docs[a], docs[b]) for a, b in pairs[i : i + _PAIRS_PER_BATCH]]
@@ -333,11 +361,11 @@ def find_provenance(
     alignments: list[Alignment] = []
     if jobs > 1 and len(batches) > 1:
         with ProcessPoolExecutor(max_workers=jobs) as pool:
-            for found in pool.map(align_documents, batches, repeat(params)):
+            for found in pool.map(align_documents, batches, repeat(params), repeat(common)):
                 alignments.extend(found)
     else:
         for batch in batches:
-            alignments.extend(align_documents(batch, params))
+            alignments.extend(align_documents(batch, params, common))
     report = build_provenance(
         docs, alignments, boilerplate_documents=params.boilerplate_documents,
         near_duplicate_coverage=params.near_duplicate_coverage,
