@@ -14,7 +14,7 @@ the representative of its group, A and C both verify against it and join.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Sequence
+from typing import Iterable, Sequence
 
 import numpy as np
 
@@ -149,7 +149,8 @@ def group_passages(
     return labels
 
 
-def _merge_spans(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+def merge_spans(spans: Iterable[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Overlapping or touching half-open spans joined, sorted."""
     merged: list[tuple[int, int]] = []
     for start, end in sorted(spans):
         if merged and start <= merged[-1][1]:
@@ -182,7 +183,7 @@ def build_clusters(
     drafts = []
     for label, by_doc in groups.items():
         members = tuple(
-            ClusterMember(d, s, e) for d in sorted(by_doc) for s, e in _merge_spans(by_doc[d])
+            ClusterMember(d, s, e) for d in sorted(by_doc) for s, e in merge_spans(by_doc[d])
         )
         drafts.append((members, round(weakest.get(label, 1.0), 6)))
     drafts.sort(key=lambda item: [(m.doc, m.start, m.end) for m in item[0]])

@@ -21,7 +21,7 @@ from dataclasses import asdict, dataclass, replace
 from typing import Any, Iterable, Mapping, Sequence
 
 from .align import Alignment
-from .cluster import ClusterMember
+from .cluster import ClusterMember, merge_spans
 from .dates import find_dateline, parse_date
 from .errors import ParameterError
 from .ingest import Document
@@ -195,16 +195,6 @@ class _Spans:
                         self.union(i, j)
 
 
-def _merge(spans: Iterable[tuple[int, int]]) -> list[tuple[int, int]]:
-    merged: list[tuple[int, int]] = []
-    for s, e in sorted(spans):
-        if merged and s <= merged[-1][1]:
-            merged[-1] = (merged[-1][0], max(merged[-1][1], e))
-        else:
-            merged.append((s, e))
-    return merged
-
-
 def _subtract(span: tuple[int, int], taken: list[tuple[int, int]]) -> list[tuple[int, int]]:
     pieces = [span]
     for ts, te in taken:
@@ -236,7 +226,7 @@ def _clusters(alignments: Sequence[Alignment], min_overlap: float) -> tuple[_Spa
         for i in nodes:
             doc, s, e = spans.nodes[i]
             by_doc[doc].append((s, e))
-        members = tuple(ClusterMember(d, s, e) for d in sorted(by_doc) for s, e in _merge(by_doc[d]))
+        members = tuple(ClusterMember(d, s, e) for d in sorted(by_doc) for s, e in merge_spans(by_doc[d]))
         drafts.append(_Draft(members, tuple(sorted(nodes))))
     drafts.sort(key=lambda d: [(m.doc, m.start, m.end) for m in d.members])
     return spans, drafts, edges
@@ -340,7 +330,7 @@ def _document_report(
         for s, e in _subtract((span.start, span.end), taken):
             if doc.text[s:e].strip():
                 kept.append(replace(span, start=s, end=e))
-        taken = _merge(taken + [(span.start, span.end)])
+        taken = merge_spans(taken + [(span.start, span.end)])
     kept.sort(key=lambda s: (s.start, s.end))
     covered = sum(s.end - s.start for s in kept)
     length = len(doc.text)
@@ -374,7 +364,7 @@ def _near_duplicates(
         fractions = []
         for d in (x, y):
             text_size = len(documents[d].text.strip()) or 1
-            fractions.append(sum(e - s for s, e in _merge(cover[d])) / text_size)
+            fractions.append(sum(e - s for s, e in merge_spans(cover[d])) / text_size)
         if min(fractions) >= coverage:
             similarity = round(min(1.0, sum(fractions) / 2) * (weighted / total), 4)
             out[x].append(NearDuplicate(y, similarity))
