@@ -122,8 +122,8 @@ def machine_info() -> dict[str, Any]:
         "cpu": cpu, "cores": os.cpu_count(), "usable_cores": len(os.sched_getaffinity(0)),
         "memory_gib": round(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30, 1),
         "platform": platform.platform(), "python": platform.python_version(), "numpy": np.__version__,
-        "dedup": dedup.__version__, "dedup_commit": _git_commit(), "datasketch": _version("datasketch"),
-        "rensa": _version("rensa"),
+        "dedup": dedup.__version__, "dedup_commit": _git_commit(), "dedup_source": dedup_fingerprint(),
+        "datasketch": _version("datasketch"), "rensa": _version("rensa"),
     }
 
 
@@ -239,7 +239,10 @@ def _peak_mib() -> float:
 
 
 class Steps:
-    """Seconds and peak RSS per named step; a name used twice adds up."""
+    """Seconds and peak RSS per named step; a name used twice adds up.
+
+    ``stage/part`` names a part of a stage: rows show the stage, the JSON its parts.
+    """
 
     def __init__(self) -> None:
         self.seconds: dict[str, float] = {}
@@ -342,9 +345,8 @@ def align_all(documents: Mapping[str, Document], pairs: list[tuple[str, str]], p
     return alignments
 
 
-def write_reports(documents: dict[str, Document], clusters: list[Any], alignments: list[Any], params: Params) -> None:
-    report = build_provenance(documents, alignments, boilerplate_documents=params.boilerplate_documents,
-                              near_duplicate_coverage=params.near_duplicate_coverage)
+def write_reports(documents: dict[str, Document], clusters: list[Any], report: Any) -> None:
+    """Clusters and provenance as JSON Lines, to nowhere: the cost of formatting them."""
     with open(os.devnull, "w", encoding="utf-8") as sink:
         write_clusters(ClusterResult(clusters, documents, {}), sink, "jsonl")
         write_provenance(ProvenanceResult(report, documents, {}), sink, "jsonl")
@@ -364,7 +366,7 @@ def _per_document_stages(batches: list[list[Document]], step: Steps, provenance:
         with step("sign"):
             signatures.append(sign_batch(tokens, passages[-1], params.scheme))
         if provenance:
-            with step("align"):  # the pipeline takes anchors while it holds the tokens
+            with step("align/anchors"):  # the pipeline takes anchors while it holds the tokens
                 found_docs, found_hashes = document_anchors(tokens, params.ngram)
                 anchors.append((found_docs + offset, found_hashes))
         offset += len(batch)
@@ -385,11 +387,15 @@ def _timed_stages(dump: Path, step: Steps, provenance: bool, params: Params) -> 
                "passages": len(index.doc), "candidates": len(index.candidates), "clusters": len(clusters)}
     if provenance:
         by_id = {d.id: d for d in documents}
-        with step("align"):
+        with step("align/pairs"):
             pairs = document_pairs(index, anchors, params)
+        with step("align/rapidfuzz"):
             alignments = align_all(by_id, pairs, params)
-        with step("report"):
-            write_reports(by_id, clusters, alignments, params)
+        with step("report/provenance"):
+            report = build_provenance(by_id, alignments, boilerplate_documents=params.boilerplate_documents,
+                                      near_duplicate_coverage=params.near_duplicate_coverage)
+        with step("report/write"):
+            write_reports(by_id, clusters, report)
         figures.update(document_pairs=len(pairs), alignments=len(alignments))
     return documents, figures
 
@@ -400,7 +406,7 @@ def stage_chain(dump: Path, provenance: bool, check: bool, params: Params = Para
     With ``check``, then (untimed) the pipeline itself, to compare what both found."""
     step = Steps()
     documents, figures = _timed_stages(dump, step, provenance, params)  # frees the run's arrays on return
-    found = {**figures, "stages": step.as_list()}
+    found = {**figures, "stage_parts": step.as_list()}
     if check:
         found["pipeline_check"] = pipeline_check(documents, figures, provenance, params)
     return found
@@ -654,12 +660,16 @@ def stage_rows(n: int, dump: Path, cfg: Settings, check: bool) -> tuple[list[Row
     _progress(f"{n}: dedup stages")
     run = run_process(cmd)
     found = _last_json(run.stdout)
-    rows = [Row(n, "stages", "dedup", s["stage"], s["seconds"], found["articles"], found["text_mb"],
-                s["peak_rss_mib"], command=" ".join(cmd), load_1m=run.load_1m) for s in found["stages"]]
-    rows.sort(key=lambda r: STAGES.index(r.stage))
+    stages: dict[str, tuple[float, float]] = {}
+    for part in found["stage_parts"]:  # "align/pairs" and "align/rapidfuzz" add up to "align"
+        seconds, peak = stages.get(part["stage"].split("/")[0], (0.0, 0.0))
+        stages[part["stage"].split("/")[0]] = (seconds + part["seconds"], max(peak, part["peak_rss_mib"]))
+    rows = [Row(n, "stages", "dedup", stage, seconds, found["articles"], found["text_mb"], peak,
+                command=" ".join(cmd), load_1m=run.load_1m)
+            for stage, (seconds, peak) in sorted(stages.items(), key=lambda kv: STAGES.index(kv[0]))]
     if check and not found["pipeline_check"]["matches"]:
         _progress(f"warning: the stage chain no longer does what dedup's pipeline does: {found}")
-    return rows, {k: v for k, v in found.items() if k != "stages"}
+    return rows, found
 
 
 def dedup_command() -> str:
@@ -835,7 +845,8 @@ def stage_shares(rows: Sequence[Row]) -> dict[int, dict[str, float]]:
 
 
 def _title(machine: Mapping[str, Any]) -> str:
-    return (f"dedup {machine['dedup']} ({(machine['dedup_commit'] or '?')[:12]}) · {machine['cpu']} · "
+    version = machine["dedup_commit"][:12] if machine["dedup_commit"] else f"source {machine['dedup_source']}"
+    return (f"dedup {machine['dedup']} ({version}) · {machine['cpu']} · "
             f"{machine['usable_cores']} cores · {machine['memory_gib']} GiB · Python {machine['python']} · "
             f"numpy {machine['numpy']}")
 
@@ -888,7 +899,7 @@ def _draw(ax: Any, rows: Sequence[Row], panel: Panel, colors: Sequence[Any]) -> 
     ax.set_ylabel(panel.ylabel)
     ax.set_title(panel.title, fontsize=10)
     ax.grid(True, which="both", alpha=0.3)
-    ax.legend(fontsize=7, loc="upper left")
+    ax.legend(fontsize=7, loc="best")
 
 
 def _seconds(r: Row) -> float | None:
@@ -999,7 +1010,9 @@ def main(argv: Sequence[str] | None = None) -> int:
               f"{machine['usable_cores']} cores (above ~1, other work shared the machine)")
     for size, shares in stage_shares(rows).items():
         top = sorted(shares.items(), key=lambda kv: -kv[1])[:3]
-        print(f"{size}: dedup stages, largest shares: " + ", ".join(f"{s} {v:.0%}" for s, v in top))
+        parts = [p for p in corpora[size]["stage_parts"] if "/" in p["stage"]]
+        print(f"{size}: dedup stages, largest shares: " + ", ".join(f"{s} {v:.0%}" for s, v in top)
+              + "; parts: " + ", ".join(f"{p['stage']} {p['seconds']:.2f}s" for p in parts))
     write_json(args.out / "speed.json", rows, corpora, machine, cfg, argv)
     plot(rows, machine, args.out / "speed.png")
     print(f"wrote {args.out / 'speed.json'} and {args.out / 'speed.png'}")
