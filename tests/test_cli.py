@@ -267,3 +267,15 @@ def test_jobs_2_gives_the_same_bytes_as_jobs_1(tmp_path):
     two = invoke("cluster", path, "--jobs", "2", "--format", "jsonl", "-q")
     assert one.exit_code == two.exit_code == 0
     assert one.stdout_bytes == two.stdout_bytes and one.stdout.count("\n") > 10
+
+
+def test_provenance_jobs_2_gives_the_same_bytes_as_jobs_1(tmp_path):
+    # 40 shared paragraphs over 600 documents give thousands of pairs to align:
+    # several alignment batches go through the pool.
+    path = tmp_path / "many.jsonl"
+    path.write_text(_many_documents(), encoding="utf-8")
+    one = invoke("provenance", path, "--jobs", "1", "--format", "json", "-q")
+    two = invoke("provenance", path, "--jobs", "2", "--format", "json", "-q")
+    assert one.exit_code == two.exit_code == 0
+    assert one.stdout_bytes == two.stdout_bytes
+    assert json.loads(one.stdout)["summary"]["document_pairs"] > 512
