@@ -46,7 +46,8 @@ class AlignDoc:
     starts: np.ndarray  # token start offsets in ``text``
     ends: np.ndarray
     hashes: np.ndarray  # uint64 token hashes
-    # Sorted hashes of the corpus's most frequent words ("the", "said"): never content.
+    # The corpus's most frequent words ("the", "said"), never content: sorted
+    # token hashes without their low 16 bits (see token_document_frequency).
     common: np.ndarray | None = None
 
     @classmethod
@@ -75,7 +76,7 @@ class AlignDoc:
         and not among the corpus's most frequent words."""
         content = ((self.ends - self.starts) >= 4) | self.numbers
         if self.common is not None and len(self.common):
-            content &= ~np.isin(self.hashes, self.common, assume_unique=False)
+            content &= ~np.isin(self.hashes >> np.uint64(16), self.common)
         return content
 
 

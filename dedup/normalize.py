@@ -20,6 +20,8 @@ from typing import Sequence
 
 import numpy as np
 
+from .errors import ParameterError
+
 __all__ = [
     "NormalizedText", "normalize", "TokenBatch", "tokenize_batch", "token_document_frequency", "repair_mojibake",
 ]
@@ -438,7 +440,15 @@ def _tokens_of_buffer(buf: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarr
 
 def token_document_frequency(tokens: TokenBatch) -> tuple[np.ndarray, np.ndarray]:
     """(token hash, number of documents using it) for every token of a batch,
-    sorted by hash; sums over batches give a corpus's frequent words."""
-    docs = np.repeat(np.arange(len(tokens), dtype=np.int64), np.diff(tokens.doc_offsets))
-    pairs = np.unique(np.stack([tokens.hashes, docs.astype(np.uint64)], axis=1), axis=0)
-    return np.unique(pairs[:, 0], return_counts=True)
+    sorted by hash; sums over batches give a corpus's frequent words.
+
+    Hashes are returned without their low 16 bits (``hash >> 16``), which
+    leaves room for the document number in one sortable 64-bit key; 48 bits
+    still tell any vocabulary's words apart.
+    """
+    counts = np.diff(tokens.doc_offsets)
+    if len(counts) >= 1 << 16:
+        raise ParameterError("token_document_frequency takes batches of fewer than 65,536 documents")
+    docs = np.repeat(np.arange(len(counts), dtype=np.uint64), counts)
+    keys = np.unique(((tokens.hashes >> np.uint64(16)) << np.uint64(16)) | docs)
+    return np.unique(keys >> np.uint64(16), return_counts=True)
