@@ -5,31 +5,40 @@
 Each size is a synthetic dump from ``benchmarks.make_dump`` (seed 0), made in
 ``benchmarks/data/`` unless already there. Every measurement runs in a fresh process:
 
-- dedup's stages one after another, in one child: read, normalise (normalise and
-  tokenise), segment, sign, index (band keys and candidate pairs), cluster (verify,
-  group, build), align (document pairs from LSH candidates and rare-shingle anchors,
-  then alignment) and report (provenance report, clusters and provenance written as
-  JSON Lines). A stage's peak RSS is the kernel's high-water mark reset as the stage
-  starts, so it includes what earlier stages keep in memory;
-- the command line, process start included: ``dedup cluster --jobs 1`` and
-  ``--jobs 2``, ``dedup provenance`` (all cores; up to ``--provenance-limit`` articles);
-- signatures only, on one core, of the very passages dedup's segmentation cuts:
-  ``dedup.sign_batch``, datasketch ``MinHash.bulk`` and rensa ``RMinHash.update`` /
-  ``RMinHash.digest_matrix_from_token_sets``; stage ``sign`` starts from tokens or
-  shingles, ``text+sign`` also makes them from the text;
+- dedup's stages one after another, in one child, from public stage functions in the
+  pipeline's order: read, normalise (normalise and tokenise), segment, sign, index (band
+  keys and candidate pairs), cluster (verify, group, build), align (rare-shingle anchors,
+  document pairs, rapidfuzz alignment) and report (provenance report; clusters and
+  provenance written as JSON Lines). A stage's peak RSS is the kernel's high-water mark,
+  reset as the stage starts, so it includes what earlier stages keep in memory. At the
+  smallest size the child then runs ``dedup.find_provenance`` and checks that both found
+  the same passages, candidates, clusters, document pairs and alignments;
+- the command line, process start included: ``dedup cluster --jobs 1`` and ``--jobs 2``,
+  ``dedup provenance`` (all cores; up to ``--provenance-limit`` articles);
+- signatures only, on one core, of the very passages dedup's segmentation cuts (of the
+  first ``--sign-limit`` articles): ``dedup.sign_batch``, datasketch ``MinHash.bulk``, rensa
+  ``RMinHash.update`` and ``RMinHash.digest_matrix_from_token_sets``; stage ``sign``
+  starts from tokens or shingles, ``text+sign`` also makes them from the text;
 - the pipeline a user would write by hand, end to end (paragraphs, MinHash, LSH insert
   and query, union-find, clusters written as JSON Lines): one with datasketch, one with
-  rensa. Their scripts are written to ``--out`` and can be run alone. Where datasketch
-  would take longer than ``--peer-budget`` seconds, its figures are extrapolated
-  linearly from the largest size measured and marked so.
+  rensa. Their scripts are written to ``--out`` and run alone. Where one would take
+  longer than ``--peer-budget`` seconds, its figures are extrapolated linearly from the
+  largest size measured (at least 10,000 articles) and marked so.
 
 A process's peak RSS is the larger of its ``ru_maxrss`` (from ``wait4``) and the peak,
 sampled every 50 ms, of the summed RSS of its process tree (``--jobs 2`` workers).
 A ratio is seconds over dedup's seconds for the same work: signing peers against
-``sign_batch``, command lines and hand-built pipelines against ``dedup cluster --jobs
-1``; above 1, dedup is faster. MB are megabytes of UTF-8 text: of the whole dump, or of
-all passages for the signing rows. Writes a table to stdout, ``speed.json`` and
-``speed.png``.
+dedup's row of the same stage, command lines and hand-built pipelines against
+``dedup cluster --jobs 1``; above 1, dedup is faster. MB are 10^6 bytes of UTF-8 text: of
+the whole dump, or of all passages signed for the signing rows. Each row records the
+load average as it started, and each size a hash of dedup's source before and after
+(a warning says when dedup changed mid-run). To measure a fixed commit while dedup/ is
+being edited, run from an export of it: ``git archive HEAD | tar -x -C /tmp/snap``, then
+``cd /tmp/snap && PYTHONPATH=$PWD python -m benchmarks.speed --data ... --out ...``
+(PYTHONPATH, so that the ``dedup`` command imports the export too).
+
+Writes a table to stdout, ``speed.json`` (rows, machine, corpus figures, stage parts)
+and ``speed.png`` (time and peak memory against size, log-log).
 """
 
 from __future__ import annotations
@@ -60,15 +69,17 @@ import numpy as np
 
 import dedup
 from dedup import (
-    Candidates, ClusterResult, Document, Params, ProvenanceResult, align_documents, anchor_pairs, band_keys,
-    build_clusters, build_provenance, candidate_pairs, document_anchors, find_clusters, find_provenance,
+    Candidates, ClusterResult, Document, Params, ProvenanceResult, SignedBatch, align_documents, anchor_pairs,
+    band_keys, build_clusters, build_provenance, candidate_pairs, document_anchors, find_clusters, find_provenance,
     group_passages, normalize, optimal_bands, read_documents, segment_batch, sign_batch, tokenize_batch,
     verify_pairs,
 )
+from dedup.normalize import token_document_frequency
+from dedup.pipeline import common_words
+from dedup.report import write_clusters, write_provenance
 
 # datasketch, rensa and matplotlib are imported where used: children import this
 # module, and dedup's stages should not carry their import time or memory.
-from dedup.report import write_clusters, write_provenance
 
 DEFAULT_SIZES = (10_000, 20_000)
 SEED = 0  # of the dumps
@@ -301,13 +312,13 @@ def _rank(doc_ids: Sequence[str], doc: np.ndarray, start: np.ndarray, end: np.nd
     return rank
 
 
-def build_index(batches: list[list[Document]], passages: list[Any], signatures: list[Any], params: Params) -> Index:
-    offsets = np.cumsum([0] + [len(b) for b in batches])
-    doc = np.concatenate([p.doc + o for p, o in zip(passages, offsets)])
-    start, end, kind = (np.concatenate([getattr(p, f) for p in passages]) for f in ("start", "end", "kind"))
-    values = np.concatenate([s.values for s in signatures])
-    sizes = np.concatenate([s.sizes for s in signatures])
-    doc_ids = [d.id for b in batches for d in b]
+def build_index(signed: list[SignedBatch], params: Params) -> Index:
+    offsets = np.cumsum([0] + [len(b.doc_ids) for b in signed])
+    doc = np.concatenate([b.passages.doc + o for b, o in zip(signed, offsets)])
+    start, end, kind = (np.concatenate([getattr(b.passages, f) for b in signed]) for f in ("start", "end", "kind"))
+    values = np.concatenate([b.signatures.values for b in signed])
+    sizes = np.concatenate([b.signatures.sizes for b in signed])
+    doc_ids = [i for b in signed for i in b.doc_ids]
     rank = _rank(doc_ids, doc, start, end, kind)
     bands, rows = optimal_bands(params.threshold, params.num_perm)
     candidates = candidate_pairs(band_keys(values, bands, rows), groups=doc, rank=rank, max_bucket=params.max_bucket)
@@ -322,14 +333,13 @@ def cluster_index(index: Index, params: Params) -> list[Any]:
                           verified=verified)
 
 
-def document_pairs(index: Index, anchors: list[tuple[np.ndarray, np.ndarray]], params: Params) -> list[tuple[str, str]]:
-    """Document id pairs worth aligning: an LSH candidate passage pair, or shared rare shingles.
-
-    ``anchors`` holds (document index in the run, shingle hash) arrays, batch by batch.
-    """
+def document_pairs(index: Index, signed: list[SignedBatch], params: Params) -> list[tuple[str, str]]:
+    """Document id pairs worth aligning: an LSH candidate passage pair, or shared rare shingles."""
     n = len(index.doc_ids)
     left, right = index.doc[index.candidates.left], index.doc[index.candidates.right]
-    found = anchor_pairs(np.concatenate([d for d, _ in anchors]), np.concatenate([h for _, h in anchors]),
+    offsets = np.cumsum([0] + [len(b.doc_ids) for b in signed])
+    found = anchor_pairs(np.concatenate([b.anchors[0] + o for b, o in zip(signed, offsets)]),
+                         np.concatenate([b.anchors[1] for b in signed]),
                          max_df=params.anchor_max_df, min_shared=params.anchor_min_shared)
     codes = np.unique(np.concatenate([np.minimum(left, right) * n + np.maximum(left, right),
                                       found.left * n + found.right]))
@@ -337,11 +347,12 @@ def document_pairs(index: Index, anchors: list[tuple[np.ndarray, np.ndarray]], p
     return sorted({(a, b) if a < b else (b, a) for a, b in pairs})
 
 
-def align_all(documents: Mapping[str, Document], pairs: list[tuple[str, str]], params: Params) -> list[Any]:
+def align_all(documents: Mapping[str, Document], pairs: list[tuple[str, str]], common: np.ndarray,
+              params: Params) -> list[Any]:
     alignments: list[Any] = []
     for i in range(0, len(pairs), PAIRS_PER_BATCH):
         batch = [(documents[a], documents[b]) for a, b in pairs[i : i + PAIRS_PER_BATCH]]
-        alignments.extend(align_documents(batch, params))
+        alignments.extend(align_documents(batch, params, common))
     return alignments
 
 
@@ -353,34 +364,33 @@ def write_reports(documents: dict[str, Document], clusters: list[Any], report: A
 
 
 def _per_document_stages(batches: list[list[Document]], step: Steps, provenance: bool,
-                         params: Params) -> tuple[list[Any], list[Any], list[tuple[np.ndarray, np.ndarray]]]:
+                         params: Params) -> list[SignedBatch]:
     """Normalise, segment and sign batch by batch (their times add up), dropping each
-    batch's tokens as the pipeline does; with ``provenance``, take the anchors too."""
-    passages, signatures, anchors = [], [], []
-    offset = 0
+    batch's tokens as the pipeline does; with ``provenance``, take anchors and vocabulary too."""
+    signed = []
     for batch in batches:
         with step("normalise"):
             tokens = _tokens(batch)
         with step("segment"):
-            passages.append(_segment(batch, tokens, params))
+            passages = _segment(batch, tokens, params)
         with step("sign"):
-            signatures.append(sign_batch(tokens, passages[-1], params.scheme))
+            signatures = sign_batch(tokens, passages, params.scheme)
+        anchors = vocabulary = None
         if provenance:
-            with step("align/anchors"):  # the pipeline takes anchors while it holds the tokens
-                found_docs, found_hashes = document_anchors(tokens, params.ngram)
-                anchors.append((found_docs + offset, found_hashes))
-        offset += len(batch)
-    return passages, signatures, anchors
+            with step("align/anchors"):  # the pipeline takes them while it holds the tokens
+                anchors = document_anchors(tokens, params.ngram)
+                vocabulary = token_document_frequency(tokens)
+        signed.append(SignedBatch(doc_ids=tuple(d.id for d in batch), passages=passages, signatures=signatures,
+                                  anchors=anchors, vocabulary=vocabulary))
+    return signed
 
 
 def _timed_stages(dump: Path, step: Steps, provenance: bool, params: Params) -> tuple[list[Document], dict[str, Any]]:
     with step("read"):
         documents = list(read_documents([dump]))
-    batches = list(_batches(documents, params.batch_size))
-    passages, signatures, anchors = _per_document_stages(batches, step, provenance, params)
+    signed = _per_document_stages(list(_batches(documents, params.batch_size)), step, provenance, params)
     with step("index"):
-        index = build_index(batches, passages, signatures, params)
-    del passages, signatures
+        index = build_index(signed, params)
     with step("cluster"):
         clusters = cluster_index(index, params)
     figures = {"articles": len(documents), "text_mb": sum(len(d.text.encode()) for d in documents) / 1e6,
@@ -388,9 +398,11 @@ def _timed_stages(dump: Path, step: Steps, provenance: bool, params: Params) -> 
     if provenance:
         by_id = {d.id: d for d in documents}
         with step("align/pairs"):
-            pairs = document_pairs(index, anchors, params)
+            pairs = document_pairs(index, signed, params)
+            common = common_words(signed, params)
+        del signed
         with step("align/rapidfuzz"):
-            alignments = align_all(by_id, pairs, params)
+            alignments = align_all(by_id, pairs, common, params)
         with step("report/provenance"):
             report = build_provenance(by_id, alignments, boilerplate_documents=params.boilerplate_documents,
                                       near_duplicate_coverage=params.near_duplicate_coverage)
@@ -962,12 +974,12 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=list(DEFAULT_SIZES), help="articles per dump")
     parser.add_argument("--skip-peers", action="store_true", help="dedup only: no datasketch or rensa")
-    parser.add_argument("--out", type=Path, default=Path("benchmarks/out"))
+    parser.add_argument("--out", type=Path, default=Path("benchmarks/out"), help="speed.json, speed.png, peer scripts")
     parser.add_argument("--data", type=Path, default=Path("benchmarks/data"), help="where dumps are kept")
     parser.add_argument("--provenance-limit", type=int, default=100_000,
                         help="largest size for which provenance (align, report) runs")
     parser.add_argument("--peer-budget", type=float, default=1200.0,
-                        help="seconds; a slower hand-built datasketch run is extrapolated instead")
+                        help="seconds; a slower hand-built pipeline is extrapolated from a smaller size instead")
     parser.add_argument("--sign-limit", type=int, default=100_000,
                         help="articles whose passages the signing comparison uses (the first ones)")
     parser.add_argument("--child", choices=("stages", "signatures"), help=argparse.SUPPRESS)
