@@ -58,7 +58,7 @@ class Params:
     boilerplate_documents: int = 5
     near_duplicate_coverage: float = 0.8
     anchor_max_df: int = 50
-    anchor_min_shared: int = 3
+    anchor_min_shared: int = 4
     # Words in this share of documents are function words to alignment (from
     # corpora of at least ``common_min_documents`` documents).
     common_word_share: float = 0.1
