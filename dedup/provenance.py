@@ -327,6 +327,15 @@ def _document_report(
     taken: list[tuple[int, int]] = []
     kept: list[ReusedSpan] = []
     for span, _ in sorted(spans, key=lambda sp: (sp[1], -(sp[0].end - sp[0].start), sp[0].start, sp[0].cluster)):
+        # Where a stronger span already covers most of this one, its matches
+        # still belong to that text: they join the covering span's matches.
+        for i, other in enumerate(kept):
+            overlap = min(other.end, span.end) - max(other.start, span.start)
+            if 2 * overlap >= span.end - span.start and not other.boilerplate:
+                extra = [m for m in span.matches if m not in other.matches]
+                if extra:
+                    kept[i] = replace(other, matches=tuple(sorted(other.matches + tuple(extra),
+                                                                  key=lambda m: (m.doc, m.start, m.end))))
         for s, e in _subtract((span.start, span.end), taken):
             if doc.text[s:e].strip():
                 kept.append(replace(span, start=s, end=e))
