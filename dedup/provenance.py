@@ -1,11 +1,11 @@
 """Provenance: who carries which reused text, and which copy came first.
 
 Aligned stretches from every document pair are joined into reuse clusters:
-two stretches of one document join when their overlap is at least half of the
-longer one, so the same press-release paragraph found against ten other
-articles is one cluster, while a whole re-sent article does not swallow the
-boilerplate paragraph it happens to contain (nor two passages that merely
-touch each other).
+two stretches of one document join when they cover nearly the same text (an
+overlap of more than 80% of the longer), so the same press-release paragraph
+found against ten other articles is one cluster, while a stretch that spans
+two pasted paragraphs does not chain the clusters of both into one, and a
+whole re-sent article does not swallow the boilerplate it contains.
 
 For each cluster the *origin* is its earliest-dated carrier, and only when
 that is a fact: every carrier has a date and exactly one is earliest (a day
@@ -191,7 +191,7 @@ class _Spans:
                     if s2 >= e1:
                         break
                     overlap = min(e1, e2) - s2
-                    if overlap >= min_overlap * max(e1 - s1, e2 - s2):
+                    if overlap > min_overlap * max(e1 - s1, e2 - s2):
                         self.union(i, j)
 
 
@@ -238,7 +238,7 @@ def build_provenance(
     *,
     boilerplate_documents: int = 5,
     near_duplicate_coverage: float = 0.8,
-    min_overlap: float = 0.5,
+    min_overlap: float = 0.8,
 ) -> ProvenanceReport:
     """Per-document provenance from the aligned stretches of all document pairs.
 
