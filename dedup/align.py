@@ -12,6 +12,12 @@ accents and mojibake never get in the way), in three steps:
    margin, so a stretch can grow) trims it to where the texts stop matching
    and splits it where a long gap shows two separate reuses.
 
+A stretch must match in its content words, not only in grammar (a corpus's
+frequent words do not count), and one whose words match while most of its
+figures differ is a filled-in template (earnings tables), not a copy.
+Stretches close together in both documents are one reuse, in whatever order
+(a copy whose sentences were reordered).
+
 A chain too short to stand on its own (a paraphrase keeps only a few words in
 a row: "General Assembly resolution 71/291") is *rescued* when the sentences
 around it are similar as a whole: they must share several content words
@@ -30,6 +36,7 @@ from dataclasses import dataclass
 from functools import cached_property
 
 import numpy as np
+
 from .errors import ParameterError
 from .normalize import TokenBatch, normalize
 from .segment import sentence_spans
