@@ -382,6 +382,9 @@ def test_browser_highlights_the_shared_paragraphs(watched, seeds, seeds_html, tm
     page.wait_for_selector("#view-overview:not([hidden])")
     origin = report["documents"][doc_index(report, "000_")]["id"]
     page.get_by_role("link", name=origin, exact=True).first.click()
+    # The article view renders after the click: wait for it rather than race it.
+    page.locator("#article-title").filter(has_text=origin).wait_for()
+    page.wait_for_selector("#doc-text mark.role-origin")
     assert page.locator("#doc-text mark.role-origin").count() == 3
     assert page.locator("#doc-text mark.boiler").count() == 1
     assert page.locator("#doc-text mark.boiler").evaluate("m => getComputedStyle(m).color") != \
@@ -482,6 +485,8 @@ def test_browser_hostile_markup_runs_nothing(watched, seeds_html, tmp_path):
     assert "<b>powers</b>" in inserted and "</script><script>window.__dedupPwned='copy'</script>." in inserted
     # and then the article it copies, whose comparison shows the hostile text
     page.locator("#compare .side-other a.doc-ref").click()
+    # The other article renders after the hash changes: wait for it rather than race it.
+    page.wait_for_function("id => document.querySelector('#article-title').textContent !== id", arg=rf.HOSTILE_ID)
     page.wait_for_selector("#compare .sbs")
     assert "<b>powers</b>" in page.locator("#compare .side-other").text_content()
     page.wait_for_timeout(300)  # give any injected onerror/onload a chance to fire
