@@ -251,7 +251,9 @@ def build_provenance(
     if not 0.0 < near_duplicate_coverage <= 1.0:
         raise ParameterError(f"near_duplicate_coverage must be in (0, 1], got {near_duplicate_coverage}")
     dates = {doc_id: document_date(doc) for doc_id, doc in documents.items()}
-    spans, drafts, edges = _clusters(alignments, min_overlap)
+    spans, all_drafts, edges = _clusters(alignments, min_overlap)
+    composite = _composite(all_drafts)
+    drafts = [d for i, d in enumerate(all_drafts) if i not in composite]
     clusters: list[ReuseCluster] = []
     per_doc: dict[str, list[tuple[ReusedSpan, int]]] = defaultdict(list)
     for number, draft in enumerate(drafts, 1):
@@ -259,12 +261,41 @@ def build_provenance(
         clusters.append(cluster)
         for doc_id, span, priority in _cluster_spans(cluster, draft, spans, edges, alignments):
             per_doc[doc_id].append((span, priority))
-    near = _near_duplicates(documents, alignments, clusters, spans, drafts, near_duplicate_coverage)
+    # Neither boilerplate nor text made of it (a composite) makes two articles near-duplicates.
+    excluded = {n for c, d in zip(clusters, drafts) if c.boilerplate for n in d.nodes}
+    excluded.update(n for i in composite for n in all_drafts[i].nodes)
+    near = _near_duplicates(documents, alignments, excluded, near_duplicate_coverage)
     reports = tuple(
         _document_report(doc_id, documents[doc_id], dates[doc_id], per_doc.get(doc_id, []), near.get(doc_id, []))
         for doc_id in sorted(documents)
     )
     return ProvenanceReport(reports, tuple(clusters))
+
+
+# A cluster whose every stretch is this well covered by clusters that more
+# documents carry adds nothing: it is a coincidence of those (two boilerplate
+# paragraphs pasted side by side in two articles), not a reuse of its own.
+COMPOSITE_COVERAGE = 0.9
+
+
+def _composite(drafts: Sequence[_Draft]) -> set[int]:
+    """Indices of the drafts that are made of more widely carried drafts."""
+    carriers = [len({m.doc for m in d.members}) for d in drafts]
+    by_doc: dict[str, list[tuple[int, int, int]]] = defaultdict(list)
+    for i, draft in enumerate(drafts):
+        for m in draft.members:
+            by_doc[m.doc].append((m.start, m.end, carriers[i]))
+    composite = set()
+    for i, draft in enumerate(drafts):
+        if all(_covered_by_wider(m, by_doc[m.doc], carriers[i]) >= COMPOSITE_COVERAGE for m in draft.members):
+            composite.add(i)
+    return composite
+
+
+def _covered_by_wider(member: ClusterMember, stretches: list[tuple[int, int, int]], carriers: int) -> float:
+    pieces = [(max(s, member.start), min(e, member.end)) for s, e, k in stretches
+              if k > carriers and s < member.end and member.start < e]
+    return sum(e - s for s, e in merge_spans(pieces)) / max(member.end - member.start, 1)
 
 
 def _make_cluster(
@@ -350,14 +381,12 @@ def _document_report(
 
 
 def _near_duplicates(
-    documents: Mapping[str, Document], alignments: Sequence[Alignment], clusters: Sequence[ReuseCluster],
-    spans: _Spans, drafts: Sequence[_Draft], coverage: float,
+    documents: Mapping[str, Document], alignments: Sequence[Alignment], excluded: set[int], coverage: float,
 ) -> dict[str, list[NearDuplicate]]:
-    """Pairs whose non-boilerplate aligned text covers most of both documents."""
-    boilerplate_nodes = {n for c, d in zip(clusters, drafts) if c.boilerplate for n in d.nodes}
+    """Pairs whose aligned text, apart from the ``excluded`` nodes, covers most of both documents."""
     by_pair: dict[tuple[str, str], list[int]] = defaultdict(list)
     for k, al in enumerate(alignments):
-        if 2 * k in boilerplate_nodes:  # node ids: 2k is the a side, 2k+1 the b side
+        if 2 * k in excluded:  # node ids: 2k is the a side, 2k+1 the b side
             continue
         by_pair[(al.a, al.b) if al.a < al.b else (al.b, al.a)].append(k)
     out: dict[str, list[NearDuplicate]] = defaultdict(list)

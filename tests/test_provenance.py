@@ -158,3 +158,29 @@ def test_seed_dates_are_read_from_their_text(seeds_dir):
     assert dates["000"] == ("2018-05-03T18:53", "dateline")
     assert dates["002"] == ("2017-09-21T13:22", "dateline")
     assert dates["004"] == ("2018-04-30", "dateline")
+
+
+OTHER_BOILERPLATE = (
+    "Forward-looking statements: this release contains statements about future events that involve risks "
+    "and uncertainties, and actual results may differ materially from those projected today."
+)
+
+
+def test_two_boilerplate_paragraphs_side_by_side_keep_their_own_origins():
+    docs = [_doc(i, BOILERPLATE, f"2021-01-{i + 1:02d}") for i in range(6)]
+    docs += [_doc(i, OTHER_BOILERPLATE, f"2021-02-{i + 1:02d}") for i in range(6, 12)]
+    # Two later articles carry both, side by side: that pair is no reuse of its own.
+    openings = ["The harbour authority opened a second container terminal on the northern pier this week.",
+                "A regional airline ordered six turboprop aircraft to replace its ageing fleet of jets."]
+    docs += [Document(f"both{i}", f"{openings[i]}\n\n{BOILERPLATE}\n\n{OTHER_BOILERPLATE}", date=f"2021-03-0{i + 1}")
+             for i in range(2)]
+    docs = [Document(f"doc{k:02d}" if d.id.startswith("doc") else d.id, d.text, date=d.date)
+            for k, d in enumerate(docs)]
+    result = find_provenance(docs)
+    for doc_id in ("both0", "both1"):
+        text = next(d.text for d in docs if d.id == doc_id)
+        spans = _spans_of(result, doc_id)
+        origins = {text[s.start : s.end]: s.origin for s in spans}
+        assert origins == {BOILERPLATE: "doc00", OTHER_BOILERPLATE: "doc06"}
+    near = {d.id: d.near_duplicates for d in result.report.documents}
+    assert near["both0"] == () and near["both1"] == ()
