@@ -11,9 +11,9 @@ from .cluster import Cluster, ClusterMember, Verified, build_clusters, group_pas
 from .errors import DedupError, InputError, ParameterError
 from .index import Candidates, anchor_pairs, band_keys, candidate_pairs, optimal_bands
 from .ingest import Document, IngestReport, Skipped, read_documents
-from .normalize import NormalizedText, TokenBatch, normalize, tokenize_batch
+from .normalize import NormalizedText, TokenBatch, normalize, token_document_frequency, tokenize_batch
 from .pipeline import (
-    ClusterResult, Params, ProvenanceResult, SignedBatch, align_documents, cluster_files, find_clusters,
+    ClusterResult, Params, ProvenanceResult, SignedBatch, align_documents, cluster_files, common_words, find_clusters,
     find_provenance, provenance_files, sign_documents,
 )
 from .provenance import (
@@ -27,7 +27,7 @@ __version__ = "0.1.0"
 __all__ = [
     "AlignDoc", "Alignment", "DocumentReport", "Match", "NearDuplicate", "ProvenanceReport", "ProvenanceResult",
     "ReuseCluster", "ReusedSpan", "align_documents", "align_pair", "anchor_pairs", "build_provenance",
-    "document_anchors", "find_provenance", "provenance_files",
+    "document_anchors", "find_provenance", "provenance_files", "common_words", "token_document_frequency",
     "Candidates", "Cluster", "ClusterMember", "ClusterResult", "DedupError", "Document", "IngestReport",
     "InputError", "NormalizedText", "Params", "ParameterError", "Passage", "Passages", "Scheme",
     "SignedBatch", "Signatures", "Skipped", "TokenBatch", "Verified", "band_keys", "build_clusters",

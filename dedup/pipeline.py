@@ -28,7 +28,7 @@ from .segment import Passages, segment_batch
 from .sign import Scheme, Signatures, document_anchors, sign_batch
 
 __all__ = [
-    "Params", "SignedBatch", "ClusterResult", "ProvenanceResult", "sign_documents", "align_documents",
+    "Params", "SignedBatch", "ClusterResult", "ProvenanceResult", "sign_documents", "align_documents", "common_words",
     "find_clusters", "cluster_files", "find_provenance", "provenance_files",
 ]
 

@@ -15,7 +15,7 @@ EXPORTS = {
     # ingest
     "Document", "IngestReport", "Skipped", "read_documents",
     # normalize
-    "NormalizedText", "TokenBatch", "normalize", "tokenize_batch",
+    "NormalizedText", "TokenBatch", "normalize", "token_document_frequency", "tokenize_batch",
     # segment
     "Passage", "Passages", "paragraph_spans", "segment_batch", "sentence_spans",
     # sign
@@ -29,7 +29,7 @@ EXPORTS = {
     # provenance
     "DocumentReport", "Match", "NearDuplicate", "ProvenanceReport", "ReuseCluster", "ReusedSpan", "build_provenance",
     # pipeline
-    "ClusterResult", "Params", "ProvenanceResult", "SignedBatch", "align_documents", "cluster_files",
+    "ClusterResult", "Params", "ProvenanceResult", "SignedBatch", "align_documents", "cluster_files", "common_words",
     "find_clusters", "find_provenance", "provenance_files", "sign_documents",
     # errors
     "DedupError", "InputError", "ParameterError",
