@@ -122,8 +122,14 @@ def anchor_pairs(groups: np.ndarray, hashes: np.ndarray, *, max_df: int = 50, mi
     empty = Candidates(np.zeros(0, np.int64), np.zeros(0, np.int64))
     if len(hashes) < 2:
         return empty
-    order = np.lexsort((groups, hashes))
-    h, g = hashes[order], groups[order].astype(np.int64)
+    if len(groups) and int(groups.max()) < 2**32 and int(np.max(hashes)) < 2**32:
+        # 32-bit anchors and groups fit one 64-bit key: one sort, no index array.
+        keys = (hashes.astype(np.uint64) << np.uint64(32)) | groups.astype(np.uint64)
+        keys.sort()
+        h, g = keys >> np.uint64(32), (keys & np.uint64(0xFFFFFFFF)).astype(np.int64)
+    else:
+        order = np.lexsort((groups, hashes))
+        h, g = hashes[order], groups[order].astype(np.int64)
     starts = np.flatnonzero(np.concatenate(([True], h[1:] != h[:-1])))
     sizes = np.diff(np.append(starts, len(h)))
     keep = np.repeat((sizes >= 2) & (sizes <= max_df), sizes)
