@@ -23,7 +23,8 @@ import numpy as np
 from .errors import ParameterError
 
 __all__ = [
-    "NormalizedText", "normalize", "TokenBatch", "tokenize_batch", "token_document_frequency", "repair_mojibake",
+    "NormalizedText", "normalize", "texts_for_tokens", "TokenBatch", "tokenize_batch", "token_document_frequency",
+    "repair_mojibake",
 ]
 
 
@@ -326,6 +327,22 @@ def _normalize_with_builder(text: str) -> NormalizedText:
     if pos < len(text):
         b.same_length(text[pos:].lower(), pos)
     return b.build(len(text))
+
+
+_CONTROL = re.compile(r"[\x00-\x08\x0e-\x1b\x7f]")
+
+
+def texts_for_tokens(texts: Sequence[str]) -> list[NormalizedText]:
+    """What :func:`tokenize_batch` needs of each text, as cheaply as possible.
+
+    Tokens ignore whitespace, so ASCII text without control characters needs
+    only lower-casing (with the identity map); anything else goes through
+    :func:`normalize`. The tokens are the same either way.
+    """
+    return [
+        NormalizedText(t.lower(), len(t)) if t.isascii() and _CONTROL.search(t) is None else normalize(t)
+        for t in texts
+    ]
 
 
 # ---------------------------------------------------------------------------

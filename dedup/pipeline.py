@@ -22,7 +22,7 @@ from .cluster import Cluster, build_clusters, group_passages, verify_pairs
 from .errors import ParameterError
 from .index import anchor_pairs, band_keys, candidate_pairs, optimal_bands
 from .ingest import Document, IngestReport, read_documents
-from .normalize import normalize, token_document_frequency, tokenize_batch
+from .normalize import texts_for_tokens, token_document_frequency, tokenize_batch
 from .provenance import ProvenanceReport, build_provenance
 from .segment import Passages, segment_batch
 from .sign import Scheme, Signatures, document_anchors, sign_batch
@@ -95,7 +95,7 @@ def sign_documents(documents: Sequence[Document], params: Params = Params(), anc
     With ``anchors``, also every document's distinct shingle hashes, which
     provenance uses to find document pairs that share less than a passage.
     """
-    tokens = tokenize_batch([normalize(d.text) for d in documents])
+    tokens = tokenize_batch(texts_for_tokens([d.text for d in documents]))
     passages = segment_batch(
         [d.text for d in documents],
         tokens,
@@ -305,7 +305,7 @@ def align_documents(
     """
     unique = {d.id: d for pair in pairs for d in pair}
     ids = sorted(unique)
-    tokens = tokenize_batch([normalize(unique[i].text) for i in ids])
+    tokens = tokenize_batch(texts_for_tokens([unique[i].text for i in ids]))
     views = {i: AlignDoc.from_batch(i, unique[i].text, tokens, k, common) for k, i in enumerate(ids)}
     out: list[Alignment] = []
     for a, b in pairs:

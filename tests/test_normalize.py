@@ -270,3 +270,13 @@ def test_real_wire_copy_tokens_slice_back(reuters_docs):
             piece = text[start:end]
             assert piece.strip() == piece != "" and normalize(piece).text.isalnum()
         assert normalize(n.text).text == n.text
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.text(alphabet=st.characters(max_codepoint=127), max_size=80), min_size=1, max_size=4))
+def test_texts_for_tokens_gives_the_tokens_of_normalize(texts):
+    from dedup.normalize import texts_for_tokens
+
+    fast, full = tokenize_batch(texts_for_tokens(texts)), tokenize_batch([normalize(t) for t in texts])
+    for field in ("doc_offsets", "starts", "ends", "hashes"):
+        assert np.array_equal(getattr(fast, field), getattr(full, field))
