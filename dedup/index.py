@@ -122,18 +122,18 @@ def anchor_pairs(groups: np.ndarray, hashes: np.ndarray, *, max_df: int = 50, mi
     empty = Candidates(np.zeros(0, np.int64), np.zeros(0, np.int64))
     if len(hashes) < 2:
         return empty
-    if len(groups) and int(groups.max()) < 2**32 and int(np.max(hashes)) < 2**32:
-        # 32-bit anchors and groups fit one 64-bit key: one sort, no index array.
+    if int(groups.max()) < 2**32 and int(np.max(hashes)) < 2**32:
+        # 32-bit anchors and groups fit one 64-bit key: one sort, no index array,
+        # and the groups are split off only for the few anchors that are kept.
         keys = (hashes.astype(np.uint64) << np.uint64(32)) | groups.astype(np.uint64)
         keys.sort()
+        keys = keys[_shared_by_a_few(keys >> np.uint64(32), max_df)]
         h, g = keys >> np.uint64(32), (keys & np.uint64(0xFFFFFFFF)).astype(np.int64)
     else:
         order = np.lexsort((groups, hashes))
         h, g = hashes[order], groups[order].astype(np.int64)
-    starts = np.flatnonzero(np.concatenate(([True], h[1:] != h[:-1])))
-    sizes = np.diff(np.append(starts, len(h)))
-    keep = np.repeat((sizes >= 2) & (sizes <= max_df), sizes)
-    h, g = h[keep], g[keep]
+        keep = _shared_by_a_few(h, max_df)
+        h, g = h[keep], g[keep]
     n = int(groups.max()) + 1
     found = []
     for distance in range(1, max_df):
@@ -150,3 +150,12 @@ def anchor_pairs(groups: np.ndarray, hashes: np.ndarray, *, max_df: int = 50, mi
     codes, counts = np.unique(np.concatenate(found), return_counts=True)
     codes = codes[counts >= min_shared]
     return Candidates(codes // n, codes % n)
+
+
+def _shared_by_a_few(sorted_hashes: np.ndarray, max_df: int) -> np.ndarray:
+    """Mask of the anchors that 2 to ``max_df`` entries carry (input sorted)."""
+    if not len(sorted_hashes):
+        return np.zeros(0, dtype=bool)
+    starts = np.flatnonzero(np.concatenate(([True], sorted_hashes[1:] != sorted_hashes[:-1])))
+    sizes = np.diff(np.append(starts, len(sorted_hashes)))
+    return np.repeat((sizes >= 2) & (sizes <= max_df), sizes)

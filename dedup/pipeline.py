@@ -215,6 +215,9 @@ def _cluster_run(
     doc_ids, passages, signatures = _concat(batches)
     anchor_codes = _anchor_pair_codes(batches, params) if anchors else np.zeros(0, np.int64)
     common = common_words(batches, params) if anchors else np.zeros(0, np.uint64)
+    # The batches are spent (their signatures are concatenated): free them
+    # before the index is built.
+    del batches
     stats = {"documents": len(doc_ids), "passages": len(passages), "candidates": 0, "verified": 0, "clusters": 0}
     if signatures is None or len(passages) == 0:
         return ClusterResult([], kept, stats, ingest or IngestReport(), params), _pairs(doc_ids, anchor_codes), common
