@@ -52,6 +52,7 @@ from benchmarks.planted import (
     Para,
     Piece,
     article_paras,
+    cases_of,
     copy_into,
     make_case,
     make_vocab,
@@ -327,19 +328,11 @@ def generate(cfg: DumpConfig, pool: TemplatePool, vocab: Sequence[str],
                 pending[tag] = b
         text, placed = render(paras, wrapped)
         spans = tag_spans(placed)
-        for tag, planted in pending.items():
-            if isinstance(planted, int):
-                if planted not in bp_origin:
-                    bp_origin[planted] = (doc_id, *spans[tag])
-                    truth["boilerplate_origins"].append(
-                        {"boilerplate": planted, "doc": doc_id,
-                         "start": spans[tag][0], "end": spans[tag][1]})
-                    continue
-                src, s0, s1 = bp_origin[planted]
-                cases.append(make_case("boilerplate", doc_id, spans[tag], src, (s0, s1)))
-            else:
-                kind, src, sspan = planted
-                cases.append(make_case(kind, doc_id, spans[tag], src, sspan))
+        found, first = cases_of(doc_id, pending, spans, bp_origin)
+        cases.extend(found)
+        for planted in first:
+            _, start, end = bp_origin[planted]
+            truth["boilerplate_origins"].append({"boilerplate": planted, "doc": doc_id, "start": start, "end": end})
         fd = FinalDoc(doc_id, date, text, placed)
         if len(ring) < cfg.window:
             ring.append(fd)

@@ -422,16 +422,7 @@ def build_planted_set(n_articles: int = 2000, seed: int = 0, rate: float = 0.06,
             pending[tag] = b
         text, placed = render(paras, wrapped)
         spans = tag_spans(placed)
-        for tag, planted in pending.items():
-            if isinstance(planted, int):  # boilerplate: the first carrier is the origin
-                if planted not in bp_origin:
-                    bp_origin[planted] = (doc_id, *spans[tag])
-                    continue
-                src_id, s0, s1 = bp_origin[planted]
-                cases.append(make_case("boilerplate", doc_id, spans[tag], src_id, (s0, s1)))
-            else:
-                kind, src_id, src_span = planted
-                cases.append(make_case(kind, doc_id, spans[tag], src_id, src_span))
+        cases.extend(cases_of(doc_id, pending, spans, bp_origin)[0])
         fd = FinalDoc(doc_id, date, text, placed)
         if i in reserved:
             originals_done[i] = (fd, paras)
@@ -512,6 +503,25 @@ def make_case(kind: str, target: str, tspan: tuple[int, int], source: str,
           sspan: tuple[int, int]) -> Case:
     return {"kind": kind, "target": target, "target_start": tspan[0], "target_end": tspan[1],
             "source": source, "source_start": sspan[0], "source_end": sspan[1]}
+
+
+def cases_of(doc_id: str, pending: Mapping[int, Any], spans: Mapping[int, tuple[int, int]],
+             bp_origin: dict[int, tuple[str, int, int]]) -> tuple[list[Case], list[int]]:
+    """Truth cases for what was planted in one document, and the boilerplate
+    paragraphs it is the first carrier of (it becomes their origin in ``bp_origin``)."""
+    cases, first = [], []
+    for tag, planted in pending.items():
+        if isinstance(planted, int):  # boilerplate: the first carrier is the origin
+            if planted not in bp_origin:
+                bp_origin[planted] = (doc_id, *spans[tag])
+                first.append(planted)
+                continue
+            src_id, s0, s1 = bp_origin[planted]
+            cases.append(make_case("boilerplate", doc_id, spans[tag], src_id, (s0, s1)))
+        else:
+            kind, src_id, src_span = planted
+            cases.append(make_case(kind, doc_id, spans[tag], src_id, src_span))
+    return cases, first
 
 
 def _record(doc_id: str, text: str, date: str, rng: random.Random, title: str) -> Record:

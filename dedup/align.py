@@ -41,7 +41,7 @@ from .errors import ParameterError
 from .normalize import TokenBatch, normalize
 from .segment import sentence_spans
 
-__all__ = ["AlignDoc", "Alignment", "align_pair", "align_docs"]
+__all__ = ["AlignDoc", "Alignment", "align_pair"]
 
 
 @dataclass(frozen=True, eq=False)
@@ -467,11 +467,3 @@ def _hull(group: list[Alignment]) -> Alignment:
         min(x.b_start for x in group), max(x.b_end for x in group), round(similarity, 4),
         sum(x.tokens for x in group),
     )
-
-
-def align_docs(pairs: list[tuple[AlignDoc, AlignDoc]], **options) -> list[Alignment]:
-    """:func:`align_pair` over a batch of pairs (the unit a worker process gets)."""
-    out: list[Alignment] = []
-    for a, b in pairs:
-        out.extend(align_pair(a, b, **options))
-    return out

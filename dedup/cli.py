@@ -105,17 +105,15 @@ def _common(command):
 
 
 def _execute(run, write, inputs, params: Params, output, jobs, skip_bad, quiet) -> None:
-    def action() -> None:
-        progress = None if quiet else _Progress(sys.stderr)
-        result = run(inputs, params, skip_bad=skip_bad, jobs=default_jobs() if jobs is None else jobs, progress=progress)
-        if progress:
-            progress.close()
-        with _output(output) as out:
-            write(result, out)
-        if not quiet:
-            _summary(result, sys.stderr)
-
-    _run(action)
+    """Run a pipeline and write its result; the caller wraps it in :func:`_run`."""
+    progress = None if quiet else _Progress(sys.stderr)
+    result = run(inputs, params, skip_bad=skip_bad, jobs=default_jobs() if jobs is None else jobs, progress=progress)
+    if progress:
+        progress.close()
+    with _output(output) as out:
+        write(result, out)
+    if not quiet:
+        _summary(result, sys.stderr)
 
 
 @main.command()
