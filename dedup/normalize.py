@@ -368,8 +368,11 @@ class TokenBatch:
         return len(self.doc_offsets) - 1
 
 
-_P = np.uint64(0x100000001B3)  # odd, hence invertible modulo 2**64
-_P_INV = np.uint64(pow(int(_P), -1, 1 << 64))
+_P = np.uint64(0x100000001B3)  # odd: the base of the polynomial over a long token's tail
+_K = np.uint64(0x9E3779B97F4A7C15)
+# _LOW_BYTES[n] keeps the low n bytes of a little-endian 64-bit word.
+_ALL_BYTES = np.uint64((1 << 64) - 1)
+_LOW_BYTES = np.array([(1 << (8 * n)) - 1 for n in range(8)] + [(1 << 64) - 1], dtype=np.uint64)
 
 
 def splitmix64(x: np.ndarray) -> np.ndarray:
@@ -381,10 +384,17 @@ def splitmix64(x: np.ndarray) -> np.ndarray:
     return x ^ (x >> np.uint64(31))
 
 
-def _powers(base: np.uint64, n: int) -> np.ndarray:
-    out = np.full(n, base, dtype=np.uint64)
+@lru_cache(maxsize=1)
+def _powers(n: int) -> np.ndarray:
+    out = np.full(n, _P, dtype=np.uint64)
     out[0] = 1
     return np.cumprod(out, dtype=np.uint64)
+
+
+def _power_table(n: int) -> np.ndarray:
+    """``_P ** i`` for ``i < n``; one table, grown by doubling, serves every batch."""
+    size = 1 << max(10, (n - 1).bit_length())
+    return _powers(size)[:n]
 
 
 def tokenize_batch(texts: Sequence[NormalizedText]) -> TokenBatch:
@@ -401,58 +411,94 @@ def tokenize_batch(texts: Sequence[NormalizedText]) -> TokenBatch:
     byte_doc_starts = np.zeros(len(encoded) + 1, dtype=np.int64)
     np.cumsum([len(e) + 1 for e in encoded], out=byte_doc_starts[1:])
 
+    ascii_only = not (buf >= 0x80).any()
     with np.errstate(over="ignore"):
-        starts_b, ends_b, hashes = _tokens_of_buffer(buf)
-    is_char_start = (buf & 0xC0) != 0x80
-    char_index = np.cumsum(is_char_start, dtype=np.int64) - 1
-    char_index = np.append(char_index, char_index[-1] + 1 if len(buf) else 0)
+        starts_b, ends_b, hashes = _tokens_of_buffer(buf, ascii_only)
+    doc_offsets = np.searchsorted(starts_b, byte_doc_starts)
+    counts = np.diff(doc_offsets)
+    if ascii_only:  # bytes are characters
+        norm_starts = starts_b - np.repeat(byte_doc_starts[:-1], counts)
+        norm_ends = ends_b - np.repeat(byte_doc_starts[:-1], counts)
+    else:
+        char_index = np.cumsum((buf & 0xC0) != 0x80, dtype=np.int64) - 1
+        char_index = np.append(char_index, char_index[-1] + 1)
+        doc_char_starts = np.repeat(char_index[byte_doc_starts[:-1]], counts)
+        norm_starts = char_index[starts_b] - doc_char_starts
+        norm_ends = char_index[ends_b] - doc_char_starts
 
-    doc_of_token = np.searchsorted(byte_doc_starts, starts_b, side="right") - 1
-    doc_char_starts = char_index[byte_doc_starts[:-1]] if len(buf) else np.zeros(0, np.int64)
-    norm_starts = char_index[starts_b] - doc_char_starts[doc_of_token]
-    norm_ends = char_index[ends_b] - doc_char_starts[doc_of_token]
-    doc_offsets = np.searchsorted(doc_of_token, np.arange(len(encoded) + 1), side="left")
-
-    orig_starts = np.empty_like(norm_starts)
-    orig_ends = np.empty_like(norm_ends)
-    for d, t in enumerate(texts):
-        lo, hi = doc_offsets[d], doc_offsets[d + 1]
-        if t.starts is None:
-            orig_starts[lo:hi] = norm_starts[lo:hi]
-            orig_ends[lo:hi] = norm_ends[lo:hi]
-        else:
-            orig_starts[lo:hi] = t.starts[norm_starts[lo:hi]]
-            orig_ends[lo:hi] = t.ends[norm_ends[lo:hi] - 1]
+    orig_starts, orig_ends = norm_starts, norm_ends
+    if any(t.starts is not None for t in texts):
+        orig_starts, orig_ends = norm_starts.copy(), norm_ends.copy()
+        for d, t in enumerate(texts):
+            if t.starts is not None:
+                lo, hi = doc_offsets[d], doc_offsets[d + 1]
+                orig_starts[lo:hi] = t.starts[norm_starts[lo:hi]]
+                orig_ends[lo:hi] = t.ends[norm_ends[lo:hi] - 1]
     return TokenBatch(doc_offsets.astype(np.int64), orig_starts, orig_ends, hashes)
 
 
-def _tokens_of_buffer(buf: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _tokens_of_buffer(buf: np.ndarray, ascii_only: bool = False) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Token byte spans and hashes of a UTF-8 buffer of normalised text."""
     n = len(buf)
     if n == 0:
         empty = np.zeros(0, np.int64)
         return empty, empty, np.zeros(0, np.uint64)
     word = ((buf >= 0x30) & (buf <= 0x39)) | ((buf >= 0x61) & (buf <= 0x7A)) | (buf >= 0x80)
-    is_char_start = (buf & 0xC0) != 0x80
-    # Lead bytes 0xE3-0xED start the code points U+3000-U+DFFF: CJK, kana, hangul.
-    char_id = np.cumsum(is_char_start) - 1
-    lead = buf[is_char_start]
-    cjk = ((lead >= 0xE3) & (lead <= 0xED))[char_id]
     prev_word = np.concatenate(([False], word[:-1]))
-    prev_cjk = np.concatenate(([False], cjk[:-1]))
-    splits_here = is_char_start & (cjk | prev_cjk)
-    start_mask = word & is_char_start & (~prev_word | splits_here)
-    end_mask = np.concatenate((prev_word & (~word | splits_here), [word[-1]]))
+    if ascii_only:
+        start_mask = word & ~prev_word
+        end_mask = np.concatenate((prev_word & ~word, [word[-1]]))
+    else:
+        is_char_start = (buf & 0xC0) != 0x80
+        # Lead bytes 0xE3-0xED start the code points U+3000-U+DFFF: CJK, kana, hangul.
+        char_id = np.cumsum(is_char_start) - 1
+        lead = buf[is_char_start]
+        cjk = ((lead >= 0xE3) & (lead <= 0xED))[char_id]
+        prev_cjk = np.concatenate(([False], cjk[:-1]))
+        splits_here = is_char_start & (cjk | prev_cjk)
+        start_mask = word & is_char_start & (~prev_word | splits_here)
+        end_mask = np.concatenate((prev_word & (~word | splits_here), [word[-1]]))
     starts = np.flatnonzero(start_mask)
     ends = np.flatnonzero(end_mask)
+    return starts, ends, _token_hashes(buf, starts, ends - starts)
 
-    # Polynomial hash of each token through prefix sums: (H[e]-H[s]) / P**s.
-    values = buf.astype(np.uint64) + np.uint64(1)
-    prefix = np.zeros(n + 1, dtype=np.uint64)
-    np.cumsum(values * _powers(_P, n), out=prefix[1:])
-    raw = (prefix[ends] - prefix[starts]) * _powers(_P_INV, n)[starts]
-    lengths = (ends - starts).astype(np.uint64)
-    return starts, ends, splitmix64(raw ^ (lengths << np.uint64(56)))
+
+def _token_hashes(buf: np.ndarray, starts: np.ndarray, lengths: np.ndarray) -> np.ndarray:
+    """64-bit hashes of the byte strings ``buf[s:s+length]``.
+
+    The work is per token, not per byte: a token's first 16 bytes are read as
+    two little-endian words (almost every word of almost every language fits),
+    and only the tail of a longer token is folded in, eight bytes at a time.
+    """
+    padded = np.zeros(len(buf) + 16, dtype=np.uint8)
+    padded[: len(buf)] = buf
+    # The little-endian word that starts at every byte: an overlapping view.
+    words = np.ndarray((len(buf) + 9,), dtype="<u8", buffer=padded, strides=(1,))
+    first = words[starts] & (_ALL_BYTES >> (np.uint64(64) - np.uint64(8) * np.minimum(lengths, 8).astype(np.uint64)))
+    # Token bytes are never zero, so ``first`` alone tells the length of a
+    # short token; longer ones mix in their second word and their tail.
+    mixed = lengths.astype(np.uint64) * _K
+    longer = np.flatnonzero(lengths > 8)
+    if len(longer):
+        second = words[starts[longer] + 8] & _LOW_BYTES[np.minimum(lengths[longer] - 8, 8)]
+        tail = splitmix64(second ^ mixed[longer])
+        longest = np.flatnonzero(lengths[longer] > 16)
+        if len(longest):
+            picked = longer[longest]
+            tail[longest] ^= _tails(words, starts[picked] + 16, lengths[picked] - 16)
+        mixed[longer] = tail
+    return splitmix64(first * _K + mixed)
+
+
+def _tails(words: np.ndarray, starts: np.ndarray, lengths: np.ndarray) -> np.ndarray:
+    """A polynomial hash, over mixed 8-byte words, of the ``lengths[i]`` bytes from ``starts[i]``."""
+    chunks = (lengths + 7) // 8
+    offsets = np.zeros(len(chunks) + 1, dtype=np.int64)
+    np.cumsum(chunks, out=offsets[1:])
+    within = np.arange(offsets[-1], dtype=np.int64) - np.repeat(offsets[:-1], chunks)
+    left = np.repeat(lengths, chunks) - 8 * within
+    values = splitmix64(words[np.repeat(starts, chunks) + 8 * within] & _LOW_BYTES[np.minimum(left, 8)])
+    return np.add.reduceat(values * _power_table(int(chunks.max()))[within], offsets[:-1])
 
 
 def token_document_frequency(tokens: TokenBatch) -> tuple[np.ndarray, np.ndarray]:

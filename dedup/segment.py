@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from itertools import chain
 from typing import Iterator, Sequence
 
 import numpy as np
@@ -27,7 +28,10 @@ PASSAGE_KINDS = ("paragraph", "window", "bridge")
 
 # A blank line, or a line break followed by an indent (the wire style of
 # hard-wrapped paragraphs whose first line is indented).
-_PARAGRAPH_BREAK = re.compile(r"(?:\r\n|\r|\n)(?:[^\S\r\n]*(?:\r\n|\r|\n))+|(?:\r\n|\r|\n)(?=[ \t\u3000]{2,}\S|\t\S)")
+# One line break first, so the engine can skip to the next \r or \n; a CR
+# that starts a CRLF is never a line break of its own.
+_NEWLINE = r"(?:\r\n|\r(?!\n)|\n)"
+_PARAGRAPH_BREAK = re.compile(rf"{_NEWLINE}(?:(?:[^\S\r\n]*{_NEWLINE})+|(?=[ \t\u3000]{{2,}}\S|\t\S))")
 # A sentence ends at . ! ? or an ellipsis (with closing quotes or brackets),
 # then space, then something a sentence starts with: a capital, a digit, an
 # opening quote or bracket, or a letter of a script without case (CJK,
@@ -89,16 +93,22 @@ def _strip(text: str, start: int, end: int) -> tuple[int, int]:
 
 def paragraph_spans(text: str) -> list[tuple[int, int]]:
     """Half-open spans of the paragraphs of ``text``, without surrounding space."""
-    cuts = [0, *(x for m in _PARAGRAPH_BREAK.finditer(text) for x in m.span()), len(text)]
     spans = []
-    for start, end in zip(cuts[::2], cuts[1::2]):
-        while start < end and text[start].isspace():
-            start += 1
-        while end > start and text[end - 1].isspace():
-            end -= 1
-        if end > start:
-            spans.append((start, end))
+    start = 0
+    for m in _PARAGRAPH_BREAK.finditer(text):
+        _add_stripped(spans, text, start, m.start())
+        start = m.end()
+    _add_stripped(spans, text, start, len(text))
     return spans
+
+
+def _add_stripped(spans: list[tuple[int, int]], text: str, start: int, end: int) -> None:
+    piece = text[start:end]
+    stripped = piece.lstrip()
+    start += len(piece) - len(stripped)
+    end = start + len(stripped.rstrip())
+    if end > start:
+        spans.append((start, end))
 
 
 _WORD_BEFORE = re.compile(r"[\w.]+$")
@@ -144,18 +154,12 @@ def _check(min_tokens: int, max_tokens: int, window: int, stride: int) -> None:
         raise ParameterError(f"need window >= 1 and 1 <= stride <= window, got window={window}, stride={stride}")
 
 
-def _document_passages(
-    text: str, tok_starts: np.ndarray, *, max_tokens: int, window: int, stride: int, bridges: bool
+def _sentence_passages(
+    text: str, paragraphs: Sequence[tuple[int, int]], counts: Sequence[int], *,
+    max_tokens: int, window: int, stride: int, bridges: bool,
 ) -> list[tuple[int, int, int]]:
-    """(start, end, kind) of one document's passages, before the size filter.
-
-    Sentences are only looked for where they are needed (long paragraphs and
-    bridges): most news paragraphs are passages as they stand.
-    """
-    paragraphs = paragraph_spans(text)
-    if not paragraphs:
-        return []
-    counts = np.diff(np.searchsorted(tok_starts, np.asarray(paragraphs).ravel())).tolist()[::2]
+    """(start, end, kind) of the passages of one document that needs sentences
+    (a paragraph over ``max_tokens``, or ``bridges``), before the size filter."""
     out: list[tuple[int, int, int]] = []
     previous_last: tuple[int, int] | None = None
     for (p_start, p_end), count in zip(paragraphs, counts):
@@ -173,6 +177,15 @@ def _document_passages(
             out.append((previous_last[0], sentences[0][1], 2))
         previous_last = sentences[-1]
     return out
+
+
+def _token_range(tokens: TokenBatch, doc: np.ndarray, start: np.ndarray, end: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Batch token indices ``[t0, t1)`` of the tokens starting inside each span."""
+    # Token starts rise within a document; with the document in the high bits
+    # they rise through the whole batch, and one search serves every span.
+    token_doc = np.repeat(np.arange(len(tokens), dtype=np.int64), np.diff(tokens.doc_offsets))
+    keys = (token_doc << 32) + tokens.starts
+    return np.searchsorted(keys, (doc << 32) + start), np.searchsorted(keys, (doc << 32) + end)
 
 
 def segment_batch(
@@ -195,22 +208,36 @@ def segment_batch(
     and so are repeats of a passage already cut.
     """
     _check(min_tokens, max_tokens, window, stride)
-    parts = []
-    for d, text in enumerate(texts):
-        lo, hi = int(tokens.doc_offsets[d]), int(tokens.doc_offsets[d + 1])
-        found = _document_passages(
-            text, tokens.starts[lo:hi], max_tokens=max_tokens, window=window, stride=stride, bridges=bridges
-        )
-        if not found:
-            continue
-        cut = np.asarray(found, dtype=np.int64)
-        t0 = lo + np.searchsorted(tokens.starts[lo:hi], cut[:, 0])
-        t1 = lo + np.searchsorted(tokens.starts[lo:hi], cut[:, 1])
-        keep = (t1 - t0) >= min_tokens
-        # The same token range twice (a one-sentence paragraph and its bridge) is one passage.
-        _, first = np.unique(t0[keep] * (hi + 1) + t1[keep], return_index=True)
-        chosen = np.flatnonzero(keep)[np.sort(first)]
-        parts.append(np.column_stack([np.full(len(chosen), d), cut[chosen, 0], cut[chosen, 1],
-                                      t0[chosen], t1[chosen], cut[chosen, 2]]))
-    table = np.concatenate(parts) if parts else np.zeros((0, 6), dtype=np.int64)
-    return Passages(*(table[:, i].copy() for i in range(5)), table[:, 5].astype(np.uint8))
+    paragraphs = [paragraph_spans(t) for t in texts]
+    sizes = np.array([len(p) for p in paragraphs], dtype=np.int64)
+    doc = np.repeat(np.arange(len(texts), dtype=np.int64), sizes)
+    spans = np.fromiter(chain.from_iterable(chain.from_iterable(paragraphs)), np.int64, 2 * int(sizes.sum()))
+    start, end = spans[0::2], spans[1::2]
+    t0, t1 = _token_range(tokens, doc, start, end)
+    kind = np.zeros(len(doc), dtype=np.int64)
+    # Sentences are only looked for where they are needed (long paragraphs and
+    # bridges): most news paragraphs are passages as they stand.
+    needs = np.ones(len(texts), dtype=bool) if bridges else np.bincount(
+        doc[(t1 - t0) > max_tokens], minlength=len(texts)).astype(bool)
+    if needs.any():
+        first = np.concatenate(([0], np.cumsum(sizes)))
+        cut = [
+            (d, s, e, k)
+            for d in np.flatnonzero(needs).tolist()
+            for s, e, k in _sentence_passages(
+                texts[d], paragraphs[d], (t1 - t0)[first[d] : first[d + 1]].tolist(),
+                max_tokens=max_tokens, window=window, stride=stride, bridges=bridges,
+            )
+        ]
+        extra = np.array(cut, dtype=np.int64).reshape(-1, 4)
+        keep = ~needs[doc]
+        # Each document's passages stay together and in the order they were cut.
+        doc, start, end, kind = (np.concatenate((a[keep], extra[:, i])) for i, a in enumerate((doc, start, end, kind)))
+        order = np.argsort(doc, kind="stable")
+        doc, start, end, kind = doc[order], start[order], end[order], kind[order]
+        t0, t1 = _token_range(tokens, doc, start, end)
+    chosen = np.flatnonzero((t1 - t0) >= min_tokens)
+    # The same token range twice (a one-sentence paragraph and its bridge) is one passage.
+    _, first_seen = np.unique(t0[chosen] * (len(tokens.starts) + 1) + t1[chosen], return_index=True)
+    chosen = chosen[np.sort(first_seen)]
+    return Passages(doc[chosen], start[chosen], end[chosen], t0[chosen], t1[chosen], kind[chosen].astype(np.uint8))

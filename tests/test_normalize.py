@@ -194,6 +194,31 @@ def test_token_hashes_do_not_depend_on_batch_or_position():
     assert len(set(alone[0])) == len(alone[0])
 
 
+def test_token_hashes_tell_words_apart_at_every_length():
+    # The hash reads a token's first 16 bytes as two words and folds in the
+    # tail eight bytes at a time: differences in each part must show.
+    base = "internationalisationalisms2024x"
+    words = [base[:n] for n in range(1, len(base) + 1)]
+    for i in range(len(base)):
+        words.append(base[:i] + ("q" if base[i] != "q" else "z") + base[i + 1 :])
+    words += ["\u043a\u043e\u043d\u0442\u0440\u0442\u0435\u0440\u0440\u043e\u0440\u0438\u0437\u043c",
+              "\u043a\u043e\u043d\u0442\u0440\u0442\u0435\u0440\u0440\u043e\u0440\u0438\u0437\u043c\u0430",
+              "9" * 200, "9" * 199 + "8", "8" + "9" * 199]
+    hashes = tokenize_batch([normalize(" ".join(words))]).hashes.tolist()
+    assert len(hashes) == len(words) == len(set(hashes))
+    assert [token_hash(w) for w in words] == hashes
+
+
+@given(st.lists(st.text(alphabet="ab9\u00e9\u0436\u6771", min_size=1, max_size=40), min_size=2, max_size=30))
+def test_equal_hashes_mean_equal_tokens(words):
+    text = " ".join(words)
+    batch = tokenize_batch([normalize(text)])
+    tokens = [normalize(text[s:e]).text for s, e in zip(batch.starts.tolist(), batch.ends.tolist())]
+    by_hash: dict[int, str] = {}
+    for h, t in zip(batch.hashes.tolist(), tokens):
+        assert by_hash.setdefault(h, t) == t
+
+
 def test_tokens_never_run_across_documents():
     batch = tokenize_batch([normalize("end"), normalize("start")])
     assert batch.doc_offsets.tolist() == [0, 1, 2]

@@ -56,6 +56,13 @@ def test_wire_copy_hard_wrapped_with_indented_paragraph_starts():
     ]
 
 
+def test_windows_and_old_mac_line_breaks_wrap_lines_without_splitting_paragraphs():
+    text = "First line\r\nwraps here.\r\n\r\nSecond\rwraps too.\r\rThird.\r\n  Indented fourth."
+    assert _paragraphs(text) == [
+        "First line\r\nwraps here.", "Second\rwraps too.", "Third.", "Indented fourth.",
+    ]
+
+
 def test_a_single_indent_space_is_not_a_paragraph_start():
     assert _paragraphs("one line\n continued after a space") == ["one line\n continued after a space"]
 
