@@ -3,10 +3,12 @@
 Every candidate pair is verified on the full signature before it may join
 anything: estimated Jaccard similarity at least ``threshold``, or estimated
 containment of the smaller passage in the larger at least
-``containment_threshold`` (a paragraph quoted inside a longer one). Verified
-pairs are merged with union-find, strongest first, and two groups merge only
-if their representatives verify against each other too, which stops most
-chains through a series of partial overlaps (A~B and B~C, but A and C share
+``containment_threshold`` (a paragraph quoted inside a longer one).
+Signatures may be b-bit (see :meth:`dedup.sign.Signatures.bbit`); the
+estimate allows for their chance agreements. Verified pairs are merged with
+union-find, strongest first, and two groups merge only if their
+representatives verify against each other too, which stops most chains
+through a series of partial overlaps (A~B and B~C, but A and C share
 nothing). It is not complete linkage: when the middle passage B is itself
 the representative of its group, A and C both verify against it and join.
 """
@@ -71,6 +73,10 @@ def estimate(values: np.ndarray, sizes: np.ndarray, left: np.ndarray, right: np.
     for lo in range(0, len(left), _CHUNK):
         a, b = left[lo : lo + _CHUNK], right[lo : lo + _CHUNK]
         jaccard[lo : lo + _CHUNK] = (values[a] == values[b]).mean(axis=1)
+    if values.dtype.itemsize < 4:
+        # b-bit values also agree by chance: P(equal) = J + (1 - J) * 2**-bits.
+        chance = 2.0 ** (-8 * values.dtype.itemsize)
+        jaccard = np.clip((jaccard - chance) / (1.0 - chance), 0.0, 1.0)
     size_a, size_b = sizes[left].astype(np.float64), sizes[right].astype(np.float64)
     intersection = jaccard * (size_a + size_b) / (1.0 + jaccard)
     containment = np.minimum(intersection / np.maximum(np.minimum(size_a, size_b), 1.0), 1.0)

@@ -10,13 +10,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Iterable
 
 import numpy as np
 
 from .errors import ParameterError
 from .normalize import splitmix64
 
-__all__ = ["optimal_bands", "band_keys", "candidate_pairs", "anchor_pairs", "Candidates"]
+__all__ = ["optimal_bands", "band_keys", "candidate_pairs", "lsh_candidates", "anchor_pairs", "Candidates"]
 
 
 @lru_cache(maxsize=256)
@@ -47,16 +48,33 @@ def optimal_bands(
 
 def band_keys(values: np.ndarray, bands: int, rows: int) -> np.ndarray:
     """A (passages x bands) uint64 array: one hash per band of each signature."""
+    _check_bands(values, bands, rows)
+    keys = np.empty((values.shape[0], bands), dtype=np.uint64)
+    for band in range(bands):
+        keys[:, band] = _band_key(values, band, rows)
+    return keys
+
+
+def _check_bands(values: np.ndarray, bands: int, rows: int) -> None:
     if bands * rows > values.shape[1]:
         raise ParameterError(f"bands*rows = {bands * rows} exceeds num_perm = {values.shape[1]}")
-    keys = np.empty((values.shape[0], bands), dtype=np.uint64)
+
+
+def _band_key(values: np.ndarray, band: int, rows: int) -> np.ndarray:
+    """One band's key for every signature: its rows, hashed with the band number."""
+    block = values[:, band * rows : (band + 1) * rows]
     with np.errstate(over="ignore"):
-        for band in range(bands):
-            acc = np.full(values.shape[0], np.uint64(band + 1) * np.uint64(0x9E3779B97F4A7C15), dtype=np.uint64)
-            for row in values[:, band * rows : (band + 1) * rows].T:
-                acc = splitmix64(acc ^ row.astype(np.uint64))
-            keys[:, band] = acc
-    return keys
+        salt = np.uint64(band + 1) * np.uint64(0x9E3779B97F4A7C15)
+        if block.dtype.itemsize * rows <= 8:
+            # Narrow values (b-bit signatures) pack into one word exactly.
+            packed = np.zeros(len(block), dtype=np.uint64)
+            for row in range(rows):
+                packed |= block[:, row].astype(np.uint64) << np.uint64(8 * block.dtype.itemsize * row)
+            return splitmix64(packed ^ salt)
+        acc = np.full(len(block), salt, dtype=np.uint64)
+        for row in block.T:
+            acc = splitmix64(acc ^ row.astype(np.uint64))
+        return acc
 
 
 @dataclass(frozen=True, eq=False)
@@ -82,29 +100,71 @@ def candidate_pairs(
     connect the bucket without a quadratic number of pairs. ``rank`` orders
     passages independently of input order, which keeps results deterministic.
     """
-    n, bands = keys.shape
-    by_rank = np.arange(n, dtype=np.int64) if rank is None else np.argsort(rank, kind="stable")
+    return _candidates((keys[:, band] for band in range(keys.shape[1])), len(keys), groups, rank, max_bucket)
+
+
+def lsh_candidates(
+    values: np.ndarray, bands: int, rows: int, *,
+    groups: np.ndarray, rank: np.ndarray | None = None, max_bucket: int = 32,
+) -> Candidates:
+    """:func:`candidate_pairs` of ``band_keys(values, bands, rows)``, one band at a time.
+
+    Only one band's keys exist at once: a million articles' passages would
+    need gigabytes for the whole key matrix.
+    """
+    _check_bands(values, bands, rows)
+    return _candidates((_band_key(values, band, rows) for band in range(bands)), len(values), groups, rank, max_bucket)
+
+
+def _candidates(
+    columns: Iterable[np.ndarray], n: int, groups: np.ndarray, rank: np.ndarray | None, max_bucket: int
+) -> Candidates:
+    empty = Candidates(np.zeros(0, np.int64), np.zeros(0, np.int64))
+    if n < 2:
+        return empty
+    by_rank = _by_rank(n, rank)
+    # A band key's high bits and the passage's rank share one 64-bit word, so a
+    # plain sort (far faster than a stable argsort) groups equal keys and
+    # orders each bucket by rank. Keys that differ only in the dropped bits
+    # (about n**2 / 2**(65 - log2 n) pairs a band) become candidates that
+    # verification then rejects.
+    bits = np.uint64(max(1, (n - 1).bit_length()))
+    ranks = np.empty(n, dtype=np.uint64)
+    ranks[by_rank] = np.arange(n, dtype=np.uint64)
     found = []
-    for band in range(bands):
-        # A stable sort of keys already in rank order: ties stay in rank order.
-        order = by_rank[np.argsort(keys[by_rank, band], kind="stable")]
-        sorted_keys = keys[order, band]
+    for column in columns:
+        packed = ((column >> bits) << bits) | ranks
+        packed.sort()
+        high = packed >> bits
+        # Most keys are unique: only runs of equal keys are looked at further.
+        equal = high[1:] == high[:-1]
+        in_run = np.concatenate((equal, [False])) | np.concatenate(([False], equal))
+        high, members = high[in_run], by_rank[(packed[in_run] & ((np.uint64(1) << bits) - np.uint64(1))).astype(np.int64)]
         for distance in range(1, max_bucket + 1):
-            if distance >= n:
-                break
-            same = sorted_keys[distance:] == sorted_keys[:-distance]
+            same = high[distance:] == high[:-distance]
             if not same.any():
                 break
-            a = order[:-distance][same]
-            b = order[distance:][same]
+            a = members[:-distance][same]
+            b = members[distance:][same]
             keep = groups[a] != groups[b]
             a, b = a[keep], b[keep]
             found.append(np.minimum(a, b) * n + np.maximum(a, b))
     if not found:
-        empty = np.zeros(0, np.int64)
-        return Candidates(empty, empty)
+        return empty
     codes = np.unique(np.concatenate(found))
     return Candidates(codes // n, codes % n)
+
+
+def _by_rank(n: int, rank: np.ndarray | None) -> np.ndarray:
+    """Passages in rank order."""
+    if rank is None:
+        return np.arange(n, dtype=np.int64)
+    rank = np.asarray(rank, dtype=np.int64)
+    if n and rank.min() == 0 and rank.max() == n - 1 and np.bincount(rank, minlength=n).max() == 1:
+        by_rank = np.empty(n, dtype=np.int64)  # a permutation: invert it without sorting
+        by_rank[rank] = np.arange(n, dtype=np.int64)
+        return by_rank
+    return np.argsort(rank, kind="stable")
 
 
 def anchor_pairs(groups: np.ndarray, hashes: np.ndarray, *, max_df: int = 50, min_shared: int = 2) -> Candidates:

@@ -13,23 +13,24 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field, replace
 from itertools import chain, islice, repeat
 from pathlib import Path
-from typing import Callable, Iterable, Iterator, Sequence
+from typing import Callable, Iterable, Iterator, Mapping, Sequence
 
 import numpy as np
 
 from .align import AlignDoc, Alignment, align_pair
 from .cluster import Cluster, build_clusters, group_passages, verify_pairs
 from .errors import ParameterError
-from .index import anchor_pairs, band_keys, candidate_pairs, optimal_bands
+from .index import anchor_pairs, lsh_candidates, optimal_bands
 from .ingest import Document, IngestReport, read_documents
 from .normalize import texts_for_tokens, token_document_frequency, tokenize_batch
 from .provenance import ProvenanceReport, build_provenance
 from .segment import Passages, segment_batch
 from .sign import Scheme, Signatures, document_anchors, sign_batch
+from .store import DocumentStore
 
 __all__ = [
-    "Params", "SignedBatch", "ClusterResult", "ProvenanceResult", "sign_documents", "align_documents", "common_words",
-    "find_clusters", "cluster_files", "find_provenance", "provenance_files",
+    "Params", "SignedBatch", "ClusterResult", "ProvenanceResult", "sign_documents", "index_batch", "align_documents",
+    "common_words", "find_clusters", "cluster_files", "find_provenance", "provenance_files",
 ]
 
 
@@ -116,7 +117,7 @@ class ClusterResult:
     """Clusters of a run, the documents they point into, and run figures."""
 
     clusters: list[Cluster]
-    documents: dict[str, Document]
+    documents: Mapping[str, Document]  # a DocumentStore: large corpora wait on disk
     stats: dict[str, int]
     ingest: IngestReport = field(default_factory=IngestReport)
     params: Params = Params()
@@ -128,13 +129,27 @@ def _batches(documents: Iterable[Document], size: int) -> Iterator[list[Document
         yield batch
 
 
+def index_batch(signed: SignedBatch) -> SignedBatch:
+    """What the corpus-wide stages keep of a signed batch: 8-bit signatures
+    (see :meth:`Signatures.bbit`) and 32-bit passage columns, about 150 bytes
+    a passage instead of 560. Pure, so it runs where the batch was signed."""
+    p = signed.passages
+    narrow = np.int32 if len(p) == 0 or int(p.end.max()) < 2**31 else np.int64
+    passages = Passages(*(getattr(p, f).astype(narrow) for f in ("doc", "start", "end", "token_start", "token_end")),
+                        p.kind)
+    return replace(signed, passages=passages, signatures=signed.signatures.bbit(8))
+
+
+def _sign_for_index(documents: Sequence[Document], params: Params, anchors: bool) -> SignedBatch:
+    return index_batch(sign_documents(documents, params, anchors))
+
+
 def _signed(
-    documents: Iterable[Document], params: Params, jobs: int, kept: dict[str, Document],
+    documents: Iterable[Document], params: Params, jobs: int, store: DocumentStore,
     progress: Callable[[int], None] | None, anchors: bool,
 ) -> Iterator[SignedBatch]:
     def remember(batch: list[Document]) -> list[Document]:
-        for d in batch:
-            kept[d.id] = d
+        store.add(batch)
         return batch
 
     batches = (remember(b) for b in _batches(documents, params.batch_size))
@@ -142,42 +157,64 @@ def _signed(
     batches = chain(first, batches)
     if jobs <= 1 or len(first) < 2:  # a pool costs more than it saves on one batch
         for batch in batches:
-            signed = sign_documents(batch, params, anchors)
+            signed = _sign_for_index(batch, params, anchors)
             if progress:
                 progress(len(signed.doc_ids))
             yield signed
         return
     with ProcessPoolExecutor(max_workers=jobs) as pool:
         # map keeps input order, so --jobs N gives the same bytes as --jobs 1.
-        for signed in pool.map(sign_documents, batches, repeat(params), repeat(anchors)):
+        for signed in pool.map(_sign_for_index, batches, repeat(params), repeat(anchors)):
             if progress:
                 progress(len(signed.doc_ids))
             yield signed
 
 
 def _concat(batches: list[SignedBatch]) -> tuple[list[str], Passages, Signatures | None]:
+    """One array per column for the whole corpus. Each batch's arrays are
+    dropped once copied, so the corpus is never held twice."""
     doc_ids: list[str] = []
-    parts: list[Passages] = []
     for b in batches:
-        parts.append(replace(b.passages, doc=b.passages.doc + len(doc_ids)))
         doc_ids.extend(b.doc_ids)
-    if not parts:
+    if not batches or not sum(len(b.passages) for b in batches):
         return doc_ids, Passages(*([np.zeros(0, np.int64)] * 5), np.zeros(0, np.uint8)), None
-    passages = Passages(*(np.concatenate([getattr(p, f) for p in parts]) for f in
-                          ("doc", "start", "end", "token_start", "token_end", "kind")))
-    values = np.concatenate([b.signatures.values for b in batches])
-    sizes = np.concatenate([b.signatures.sizes for b in batches])
-    return doc_ids, passages, Signatures(values, sizes, batches[0].signatures.scheme)
+    n = sum(len(b.passages) for b in batches)
+    first = batches[0]
+    columns = {f: np.empty(n, dtype=getattr(first.passages, f).dtype)
+               for f in ("doc", "start", "end", "token_start", "token_end", "kind")}
+    columns["doc"] = np.empty(n, dtype=np.int32 if len(doc_ids) < 2**31 else np.int64)
+    values = np.empty((n, first.signatures.values.shape[1]), dtype=first.signatures.values.dtype)
+    sizes = np.empty(n, dtype=np.int32)
+    at = offset = 0
+    for i, b in enumerate(batches):
+        size = len(b.passages)
+        for f, column in columns.items():
+            column[at : at + size] = getattr(b.passages, f) + (offset if f == "doc" else 0)
+        values[at : at + size] = b.signatures.values
+        sizes[at : at + size] = b.signatures.sizes
+        at += size
+        offset += len(b.doc_ids)
+        batches[i] = replace(b, passages=None, signatures=None)  # type: ignore[arg-type]
+    passages = Passages(*(columns[f] for f in ("doc", "start", "end", "token_start", "token_end", "kind")))
+    return doc_ids, passages, Signatures(values, sizes, first.signatures.scheme)
 
 
 def _passage_rank(doc_ids: Sequence[str], passages: Passages) -> np.ndarray:
-    """Rank of each passage by (document id, start, end, kind): input order plays no part."""
-    doc_rank = np.empty(len(doc_ids), dtype=np.int64)
-    doc_rank[np.argsort(np.asarray(doc_ids, dtype=object), kind="stable")] = np.arange(len(doc_ids))
-    order = np.lexsort((passages.kind, passages.end, passages.start, doc_rank[passages.doc]))
-    rank = np.empty(len(order), dtype=np.int64)
-    rank[order] = np.arange(len(order))
-    return rank
+    """Rank of each passage by (document id, start, end, kind): input order plays no part.
+
+    Passages arrive grouped by document and, within one, in (start, end,
+    kind) order (as :func:`segment_batch` cuts them), so only the documents
+    need sorting.
+    """
+    n_docs = len(doc_ids)
+    doc = passages.doc.astype(np.int64)
+    counts = np.bincount(doc, minlength=n_docs)
+    first_index = np.zeros(n_docs, dtype=np.int64)
+    np.cumsum(counts[:-1], out=first_index[1:])
+    by_id = np.argsort(np.asarray(doc_ids, dtype=object), kind="stable")
+    first_rank = np.zeros(n_docs, dtype=np.int64)
+    first_rank[by_id] = np.concatenate(([0], np.cumsum(counts[by_id])[:-1]))
+    return first_rank[doc] + (np.arange(len(doc), dtype=np.int64) - first_index[doc])
 
 
 def find_clusters(
@@ -210,21 +247,19 @@ def _cluster_run(
     shingles), and the corpus's common words (with ``anchors``)."""
     if jobs < 1:
         raise ParameterError(f"jobs must be at least 1, got {jobs}")
-    kept: dict[str, Document] = {}
+    kept = DocumentStore()
     batches = list(_signed(documents, params, jobs, kept, progress, anchors))
-    doc_ids, passages, signatures = _concat(batches)
     anchor_codes = _anchor_pair_codes(batches, params) if anchors else np.zeros(0, np.int64)
     common = common_words(batches, params) if anchors else np.zeros(0, np.uint64)
-    # The batches are spent (their signatures are concatenated): free them
-    # before the index is built.
+    doc_ids, passages, signatures = _concat(batches)
     del batches
     stats = {"documents": len(doc_ids), "passages": len(passages), "candidates": 0, "verified": 0, "clusters": 0}
     if signatures is None or len(passages) == 0:
         return ClusterResult([], kept, stats, ingest or IngestReport(), params), _pairs(doc_ids, anchor_codes), common
     bands, rows = optimal_bands(params.threshold, params.num_perm)
     rank = _passage_rank(doc_ids, passages)
-    candidates = candidate_pairs(
-        band_keys(signatures.values, bands, rows), groups=passages.doc, rank=rank, max_bucket=params.max_bucket
+    candidates = lsh_candidates(
+        signatures.values, bands, rows, groups=passages.doc, rank=rank, max_bucket=params.max_bucket
     )
     verified = verify_pairs(
         signatures.values, signatures.sizes, candidates,
@@ -238,10 +273,8 @@ def _cluster_run(
         labels, doc=passages.doc, start=passages.start, end=passages.end, doc_ids=doc_ids, verified=verified
     )
     stats.update(candidates=len(candidates), verified=len(verified), clusters=len(clusters))
-    lsh_codes = (
-        np.minimum(passages.doc[candidates.left], passages.doc[candidates.right]) * len(doc_ids)
-        + np.maximum(passages.doc[candidates.left], passages.doc[candidates.right])
-    )
+    left, right = passages.doc[candidates.left].astype(np.int64), passages.doc[candidates.right].astype(np.int64)
+    lsh_codes = np.minimum(left, right) * len(doc_ids) + np.maximum(left, right)
     pairs = _pairs(doc_ids, np.concatenate([lsh_codes, anchor_codes]))
     return ClusterResult(clusters, kept, stats, ingest or IngestReport(), params), pairs, common
 

@@ -60,7 +60,8 @@ class Passage:
 
 @dataclass(frozen=True, eq=False)
 class Passages:
-    """The passages of a batch of documents, column by column.
+    """The passages of a batch of documents, column by column, in order of
+    (document, start, end, kind).
 
     ``doc`` indexes the batch's documents; ``start``/``end`` are half-open
     offsets into that document's original text; ``token_start``/``token_end``
@@ -240,4 +241,7 @@ def segment_batch(
     # The same token range twice (a one-sentence paragraph and its bridge) is one passage.
     _, first_seen = np.unique(t0[chosen] * (len(tokens.starts) + 1) + t1[chosen], return_index=True)
     chosen = chosen[np.sort(first_seen)]
+    # Each document's passages in (start, end, kind) order: a corpus-wide rank
+    # then needs no sort of all passages, only of the documents.
+    chosen = chosen[np.lexsort((kind[chosen], end[chosen], start[chosen], doc[chosen]))]
     return Passages(doc[chosen], start[chosen], end[chosen], t0[chosen], t1[chosen], kind[chosen].astype(np.uint8))

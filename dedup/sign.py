@@ -89,6 +89,21 @@ class Signatures:
     def __len__(self) -> int:
         return len(self.values)
 
+    def bbit(self, bits: int = 8) -> Signatures:
+        """b-bit minwise hashing (Li and K\u00f6nig, 2010): the low ``bits`` of
+        each value, mixed first. A 128-value signature shrinks from 512 bytes
+        to 128 at 8 bits; two values then also agree by chance, with
+        probability ``2**-bits``, which :func:`dedup.cluster.estimate`
+        takes out of the Jaccard estimate.
+        """
+        if bits not in (8, 16):
+            raise ParameterError(f"bits must be 8 or 16, got {bits}")
+        if self.values.dtype != np.uint32:
+            raise ParameterError(f"only 32-bit signatures can be cut to {bits} bits, got {self.values.dtype}")
+        with np.errstate(over="ignore"):
+            mixed = _fmix32(self.values)
+        return Signatures(mixed.astype(np.uint8 if bits == 8 else np.uint16), self.sizes, self.scheme)
+
 
 def _fmix32(h: np.ndarray) -> np.ndarray:
     h = h ^ (h >> np.uint32(16))
@@ -273,6 +288,8 @@ def to_lean_minhash(signature: np.ndarray, scheme: Scheme):
     """
     from datasketch import LeanMinHash
 
+    if np.asarray(signature).dtype.itemsize < 4:
+        raise ParameterError("b-bit signatures keep too little of each value to become a LeanMinHash")
     if len(signature) != scheme.num_perm:
         raise ParameterError(f"signature has {len(signature)} values, scheme says num_perm={scheme.num_perm}")
     return LeanMinHash(seed=scheme.seed, hashvalues=np.asarray(signature, dtype=np.uint32), scheme=AFFINE32)

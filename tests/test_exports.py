@@ -21,7 +21,7 @@ EXPORTS = {
     # sign
     "Scheme", "Signatures", "document_anchors", "from_lean_minhash", "sign_batch", "to_lean_minhash",
     # index
-    "Candidates", "anchor_pairs", "band_keys", "candidate_pairs", "optimal_bands",
+    "Candidates", "anchor_pairs", "band_keys", "candidate_pairs", "lsh_candidates", "optimal_bands",
     # cluster
     "Cluster", "ClusterMember", "Verified", "build_clusters", "group_passages", "verify_pairs",
     # align
@@ -30,7 +30,9 @@ EXPORTS = {
     "DocumentReport", "Match", "NearDuplicate", "ProvenanceReport", "ReuseCluster", "ReusedSpan", "build_provenance",
     # pipeline
     "ClusterResult", "Params", "ProvenanceResult", "SignedBatch", "align_documents", "cluster_files", "common_words",
-    "find_clusters", "find_provenance", "provenance_files", "sign_documents",
+    "find_clusters", "find_provenance", "index_batch", "provenance_files", "sign_documents",
+    # store
+    "DocumentStore",
     # errors
     "DedupError", "InputError", "ParameterError",
     "__version__",

@@ -180,7 +180,9 @@ def test_batch_columns_and_rows():
     assert passages.kind.dtype == np.uint8 and len(passages) == 4
     rows = list(passages.rows(["a", "b", "c", "d"]))
     assert rows[0] == dedup.Passage("b", 0, len(_sentence(1)), "paragraph")
-    assert [r.kind for r in rows[1:]] == ["paragraph", "paragraph", "bridge"]
+    # In (document, start, end, kind) order: the bridge starts inside the first paragraph.
+    assert [r.kind for r in rows[1:]] == ["paragraph", "bridge", "paragraph"]
+    assert [(r.doc, r.start, r.end) for r in rows] == sorted((r.doc, r.start, r.end) for r in rows)
     for r in rows:
         text = texts["abcd".index(r.doc)]
         assert text[r.start : r.end] == text[r.start : r.end].strip() != ""
