@@ -131,27 +131,34 @@ def group_passages(
     """
     _check(threshold, containment_threshold)
     n = len(values)
+    # Only passages in some verified pair can join a group: union-find runs
+    # over those alone (a corpus has millions of passages, few of them shared).
+    nodes, local = np.unique(np.concatenate([verified.left, verified.right]), return_inverse=True)
+    left, right = local[: len(verified)].tolist(), local[len(verified) :].tolist()
     strength = np.maximum(verified.jaccard, verified.containment)
     # Ties are broken by the ranks of the pair's ends, lower rank first: not by
     # which end is ``left``, since that follows the passages' input order.
     rank_left, rank_right = rank[verified.left], rank[verified.right]
     order = np.lexsort((np.maximum(rank_left, rank_right), np.minimum(rank_left, rank_right), -strength))
-    parent = list(range(n))
-    representative = list(range(n))
+    node_rank = rank[nodes].tolist()
+    parent = list(range(len(nodes)))
+    representative = list(range(len(nodes)))
     for i in order.tolist():
-        a, b = _find(parent, int(verified.left[i])), _find(parent, int(verified.right[i]))
+        a, b = _find(parent, left[i]), _find(parent, right[i])
         if a == b:
             continue
         ra, rb = representative[a], representative[b]
-        if {ra, rb} != {int(verified.left[i]), int(verified.right[i])}:
-            j, c = estimate(values, sizes, np.array([ra]), np.array([rb]))
+        if {ra, rb} != {left[i], right[i]}:
+            j, c = estimate(values, sizes, nodes[[ra]], nodes[[rb]])
             if j[0] < threshold and c[0] < containment_threshold:
                 continue
         parent[b] = a
-        representative[a] = ra if rank[ra] <= rank[rb] else rb
-    labels = np.array([_find(parent, x) for x in range(n)], dtype=np.int64)
-    counts = np.bincount(labels, minlength=n)
-    labels[counts[labels] < 2] = -1
+        representative[a] = ra if node_rank[ra] <= node_rank[rb] else rb
+    roots = np.array([_find(parent, x) for x in range(len(nodes))], dtype=np.int64)
+    labels = np.full(n, -1, dtype=np.int64)
+    labels[nodes] = nodes[roots]  # a group is named by one of its passages
+    counts = np.bincount(roots, minlength=len(nodes))
+    labels[nodes[counts[roots] < 2]] = -1
     return labels
 
 

@@ -9,11 +9,12 @@ batches and runs the global part (index, verify, cluster).
 from __future__ import annotations
 
 import os
-from concurrent.futures import ProcessPoolExecutor
+from collections import deque
+from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field, replace
-from itertools import chain, islice, repeat
+from itertools import chain, islice
 from pathlib import Path
-from typing import Callable, Iterable, Iterator, Mapping, Sequence
+from typing import Callable, Iterable, Iterator, Mapping, Sequence, TypeVar
 
 import numpy as np
 
@@ -27,6 +28,8 @@ from .provenance import ProvenanceReport, build_provenance
 from .segment import Passages, segment_batch
 from .sign import Scheme, Signatures, document_anchors, sign_batch
 from .store import DocumentStore
+
+T = TypeVar("T")
 
 __all__ = [
     "Params", "SignedBatch", "ClusterResult", "ProvenanceResult", "sign_documents", "index_batch", "align_documents",
@@ -163,40 +166,99 @@ def _signed(
             yield signed
         return
     with ProcessPoolExecutor(max_workers=jobs) as pool:
-        # map keeps input order, so --jobs N gives the same bytes as --jobs 1.
-        for signed in pool.map(_sign_for_index, batches, repeat(params), repeat(anchors)):
+        for signed in _ordered_map(pool, jobs, _sign_for_index, batches, params, anchors):
             if progress:
                 progress(len(signed.doc_ids))
             yield signed
 
 
-def _concat(batches: list[SignedBatch]) -> tuple[list[str], Passages, Signatures | None]:
-    """One array per column for the whole corpus. Each batch's arrays are
-    dropped once copied, so the corpus is never held twice."""
-    doc_ids: list[str] = []
+def _ordered_map(pool: ProcessPoolExecutor, jobs: int, fn: Callable[..., T], items: Iterable[object],
+                 *args: object) -> Iterator[T]:
+    """``pool.map(fn, items, *args)``, in input order (so --jobs N gives the
+    same bytes as --jobs 1), with only a few items in flight: ``Executor.map``
+    submits every item at once, which would read the whole corpus into memory."""
+    pending: deque[Future[T]] = deque()
+    for item in items:
+        pending.append(pool.submit(fn, item, *args))
+        if len(pending) >= 2 * jobs:
+            yield pending.popleft().result()
+    while pending:
+        yield pending.popleft().result()
+
+
+_PASSAGE_FIELDS = ("doc", "start", "end", "token_start", "token_end", "kind")
+
+
+class _Columns:
+    """The corpus's passage columns and signatures, gathered batch by batch.
+
+    A million articles make gigabytes of signatures, which must not be held
+    twice: batches are merged into blocks of about 64 MiB as they arrive, and
+    at the end each block is copied into the final arrays and released (a
+    block that large has its own memory map, which goes back to the system
+    at once).
+    """
+
+    _BLOCK_BYTES = 64 << 20
+
+    def __init__(self) -> None:
+        self.doc_ids: list[str] = []
+        self.scheme: Scheme | None = None
+        self._batches: list[dict[str, np.ndarray]] = []
+        self._batch_bytes = 0
+        self._blocks: list[dict[str, np.ndarray]] = []
+
+    def add(self, signed: SignedBatch) -> None:
+        columns = {f: getattr(signed.passages, f) for f in _PASSAGE_FIELDS}
+        columns["doc"] = columns["doc"] + len(self.doc_ids)
+        columns["values"] = signed.signatures.values
+        columns["sizes"] = signed.signatures.sizes
+        self.doc_ids.extend(signed.doc_ids)
+        self.scheme = signed.signatures.scheme
+        self._batches.append(columns)
+        self._batch_bytes += sum(c.nbytes for c in columns.values())
+        if self._batch_bytes >= self._BLOCK_BYTES:
+            self._merge()
+
+    def _merge(self) -> None:
+        if self._batches:
+            self._blocks.append({f: np.concatenate([b[f] for b in self._batches]) for f in self._batches[0]})
+        self._batches, self._batch_bytes = [], 0
+
+    def finish(self) -> tuple[list[str], Passages, Signatures | None]:
+        self._merge()
+        if not self._blocks or not sum(len(b["doc"]) for b in self._blocks):
+            return self.doc_ids, Passages(*([np.zeros(0, np.int64)] * 5), np.zeros(0, np.uint8)), None
+        n = sum(len(b["doc"]) for b in self._blocks)
+        first = self._blocks[0]
+        out = {f: np.empty((n, *a.shape[1:]), dtype=a.dtype) for f, a in first.items()}
+        at = 0
+        while self._blocks:
+            block = self._blocks.pop(0)
+            size = len(block["doc"])
+            for f, column in block.items():
+                out[f][at : at + size] = column
+            at += size
+            del block
+        assert self.scheme is not None
+        passages = Passages(*(out[f] for f in _PASSAGE_FIELDS))
+        return self.doc_ids, passages, Signatures(out["values"], out["sizes"], self.scheme)
+
+
+def _without_columns(signed: SignedBatch) -> SignedBatch:
+    """A batch with empty passages and signatures (copies, not views, which
+    would keep the full arrays alive): what provenance needs once those are
+    gathered."""
+    p, s = signed.passages, signed.signatures
+    return replace(signed, passages=Passages(*(getattr(p, f)[:0].copy() for f in _PASSAGE_FIELDS)),
+                   signatures=replace(s, values=s.values[:0].copy(), sizes=s.sizes[:0].copy()))
+
+
+def _concat(batches: Iterable[SignedBatch]) -> tuple[list[str], Passages, Signatures | None]:
+    columns = _Columns()
     for b in batches:
-        doc_ids.extend(b.doc_ids)
-    if not batches or not sum(len(b.passages) for b in batches):
-        return doc_ids, Passages(*([np.zeros(0, np.int64)] * 5), np.zeros(0, np.uint8)), None
-    n = sum(len(b.passages) for b in batches)
-    first = batches[0]
-    columns = {f: np.empty(n, dtype=getattr(first.passages, f).dtype)
-               for f in ("doc", "start", "end", "token_start", "token_end", "kind")}
-    columns["doc"] = np.empty(n, dtype=np.int32 if len(doc_ids) < 2**31 else np.int64)
-    values = np.empty((n, first.signatures.values.shape[1]), dtype=first.signatures.values.dtype)
-    sizes = np.empty(n, dtype=np.int32)
-    at = offset = 0
-    for i, b in enumerate(batches):
-        size = len(b.passages)
-        for f, column in columns.items():
-            column[at : at + size] = getattr(b.passages, f) + (offset if f == "doc" else 0)
-        values[at : at + size] = b.signatures.values
-        sizes[at : at + size] = b.signatures.sizes
-        at += size
-        offset += len(b.doc_ids)
-        batches[i] = replace(b, passages=None, signatures=None)  # type: ignore[arg-type]
-    passages = Passages(*(columns[f] for f in ("doc", "start", "end", "token_start", "token_end", "kind")))
-    return doc_ids, passages, Signatures(values, sizes, first.signatures.scheme)
+        columns.add(b)
+    return columns.finish()
 
 
 def _passage_rank(doc_ids: Sequence[str], passages: Passages) -> np.ndarray:
@@ -248,11 +310,16 @@ def _cluster_run(
     if jobs < 1:
         raise ParameterError(f"jobs must be at least 1, got {jobs}")
     kept = DocumentStore()
-    batches = list(_signed(documents, params, jobs, kept, progress, anchors))
-    anchor_codes = _anchor_pair_codes(batches, params) if anchors else np.zeros(0, np.int64)
-    common = common_words(batches, params) if anchors else np.zeros(0, np.uint64)
-    doc_ids, passages, signatures = _concat(batches)
-    del batches
+    columns = _Columns()
+    extras: list[SignedBatch] = []  # anchors and vocabularies, for provenance
+    for signed in _signed(documents, params, jobs, kept, progress, anchors):
+        columns.add(signed)
+        if anchors:
+            extras.append(_without_columns(signed))
+    anchor_codes = _anchor_pair_codes(extras, params) if anchors else np.zeros(0, np.int64)
+    common = common_words(extras, params) if anchors else np.zeros(0, np.uint64)
+    del extras
+    doc_ids, passages, signatures = columns.finish()
     stats = {"documents": len(doc_ids), "passages": len(passages), "candidates": 0, "verified": 0, "clusters": 0}
     if signatures is None or len(passages) == 0:
         return ClusterResult([], kept, stats, ingest or IngestReport(), params), _pairs(doc_ids, anchor_codes), common
@@ -390,14 +457,14 @@ def find_provenance(
     """
     clustered, pairs, common = _cluster_run(documents, params, jobs, progress, ingest, anchors=True)
     docs = clustered.documents
-    batches = [
+    batches = (
         [(docs[a], docs[b]) for a, b in pairs[i : i + _PAIRS_PER_BATCH]]
         for i in range(0, len(pairs), _PAIRS_PER_BATCH)
-    ]
+    )
     alignments: list[Alignment] = []
-    if jobs > 1 and len(batches) > 1:
+    if jobs > 1 and len(pairs) > _PAIRS_PER_BATCH:
         with ProcessPoolExecutor(max_workers=jobs) as pool:
-            for found in pool.map(align_documents, batches, repeat(params), repeat(common)):
+            for found in _ordered_map(pool, jobs, align_documents, batches, params, common):
                 alignments.extend(found)
     else:
         for batch in batches:

@@ -29,9 +29,10 @@ PASSAGE_KINDS = ("paragraph", "window", "bridge")
 # A blank line, or a line break followed by an indent (the wire style of
 # hard-wrapped paragraphs whose first line is indented).
 # One line break first, so the engine can skip to the next \r or \n; a CR
-# that starts a CRLF is never a line break of its own.
+# that starts a CRLF is never a line break of its own. The space after a
+# break belongs to it, so paragraphs start stripped.
 _NEWLINE = r"(?:\r\n|\r(?!\n)|\n)"
-_PARAGRAPH_BREAK = re.compile(rf"{_NEWLINE}(?:(?:[^\S\r\n]*{_NEWLINE})+|(?=[ \t\u3000]{{2,}}\S|\t\S))")
+_PARAGRAPH_BREAK = re.compile(rf"{_NEWLINE}(?:(?:[^\S\r\n]*{_NEWLINE})+|(?=[ \t\u3000]{{2,}}\S|\t\S))\s*")
 # A sentence ends at . ! ? or an ellipsis (with closing quotes or brackets),
 # then space, then something a sentence starts with: a capital, a digit, an
 # opening quote or bracket, or a letter of a script without case (CJK,
@@ -95,21 +96,20 @@ def _strip(text: str, start: int, end: int) -> tuple[int, int]:
 def paragraph_spans(text: str) -> list[tuple[int, int]]:
     """Half-open spans of the paragraphs of ``text``, without surrounding space."""
     spans = []
-    start = 0
-    for m in _PARAGRAPH_BREAK.finditer(text):
-        _add_stripped(spans, text, start, m.start())
+    start = len(text) - len(text.lstrip())
+    for m in _PARAGRAPH_BREAK.finditer(text, start):
+        end = m.start()
+        while end > start and text[end - 1].isspace():
+            end -= 1
+        if end > start:
+            spans.append((start, end))
         start = m.end()
-    _add_stripped(spans, text, start, len(text))
-    return spans
-
-
-def _add_stripped(spans: list[tuple[int, int]], text: str, start: int, end: int) -> None:
-    piece = text[start:end]
-    stripped = piece.lstrip()
-    start += len(piece) - len(stripped)
-    end = start + len(stripped.rstrip())
+    end = len(text)
+    while end > start and text[end - 1].isspace():
+        end -= 1
     if end > start:
         spans.append((start, end))
+    return spans
 
 
 _WORD_BEFORE = re.compile(r"[\w.]+$")

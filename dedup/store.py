@@ -37,7 +37,8 @@ class DocumentStore(Mapping[str, Document]):
     ('spilled to the file', ['a', 'b'], 1)
     """
 
-    def __init__(self, memory_limit: int = MEMORY_LIMIT) -> None:
+    def __init__(self, memory_limit: int | None = None) -> None:
+        memory_limit = MEMORY_LIMIT if memory_limit is None else memory_limit
         if memory_limit < 0:
             raise ParameterError(f"memory_limit must be at least 0, got {memory_limit}")
         self.memory_limit = memory_limit

@@ -10,7 +10,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import dedup
-from dedup.cluster import Cluster, ClusterMember, build_clusters, group_passages, verify_pairs
+from dedup.cluster import Cluster, ClusterMember, build_clusters, estimate, group_passages, verify_pairs
 from dedup.index import Candidates
 
 NUM_PERM = 100
@@ -224,3 +224,23 @@ def test_real_wire_copy_clusters_are_deterministic_and_slice_back(reuters_docs):
             text = expected.documents[m.doc].text[m.start : m.end]
             assert text == text.strip() != ""
             assert seen.setdefault((m.doc, m.start, m.end), c.id) == c.id
+
+
+@pytest.mark.parametrize("jaccard", [0.3, 0.5, 0.8, 1.0])
+def test_bbit_estimates_take_out_chance_agreement(jaccard):
+    """8-bit values of unrelated passages agree 1 time in 256; the estimate
+    corrects for it and stays close to the full 32-bit estimate."""
+    rng = np.random.default_rng(7)
+    n, num_perm = 400, 128
+    left = rng.integers(0, 2**32, (n, num_perm), dtype=np.uint32)
+    right = rng.integers(0, 2**32, (n, num_perm), dtype=np.uint32)
+    same = rng.random((n, num_perm)) < jaccard
+    right[same] = left[same]
+    full = dedup.Signatures(np.concatenate([left, right]), np.full(2 * n, 60), dedup.Scheme(num_perm=num_perm))
+    narrow = full.bbit(8)
+    rows = np.arange(n)
+    exact, _ = estimate(full.values, full.sizes, rows, rows + n)
+    found, _ = estimate(narrow.values, narrow.sizes, rows, rows + n)
+    # Uncorrected, the mean would sit (1 - J) / 256 high: 0.002 at J = 0.5.
+    assert abs(found.mean() - exact.mean()) < 0.0006
+    assert np.abs(found - exact).max() < 0.05

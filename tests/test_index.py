@@ -124,3 +124,34 @@ def test_anchor_pairs_need_min_shared_rare_anchors():
     assert list(zip(found.left.tolist(), found.right.tolist())) == [(0, 1), (0, 2)]
     with pytest.raises(dedup.ParameterError):
         anchor_pairs(groups, hashes, max_df=1)
+
+
+@pytest.mark.parametrize("dtype", [np.uint32, np.uint8])
+def test_lsh_candidates_one_band_at_a_time_equal_candidate_pairs(dtype):
+    n = 400
+    rng = np.random.default_rng(5)
+    base = rng.integers(0, 2**32, (30, 16), dtype=np.uint32)
+    values = base[rng.integers(0, 30, n)]
+    values[rng.random((n, 16)) < 0.3] = rng.integers(0, 2**32, dtype=np.uint32)  # partial agreement
+    values = (values & 0xFF).astype(dtype) if dtype == np.uint8 else values
+    groups, rank = np.arange(n) // 2, rng.permutation(n)
+    expected = candidate_pairs(band_keys(values, 4, 4), groups=groups, rank=rank, max_bucket=6)
+    found = dedup.lsh_candidates(values, 4, 4, groups=groups, rank=rank, max_bucket=6)
+    assert len(expected) > 50
+    assert np.array_equal(found.left, expected.left) and np.array_equal(found.right, expected.right)
+    with pytest.raises(dedup.ParameterError, match="exceeds num_perm"):
+        dedup.lsh_candidates(values, 5, 4, groups=groups)
+
+
+def test_narrow_values_pack_into_band_keys_exactly():
+    values = np.array([[1, 2, 3, 4], [1, 2, 3, 5], [1, 2, 3, 4]], dtype=np.uint8)
+    keys = band_keys(values, 1, 4)[:, 0]
+    assert keys[0] == keys[2] != keys[1]
+
+
+def test_ranks_that_are_not_a_permutation_still_order_buckets():
+    values = np.zeros((6, 4), np.uint32)  # one bucket of six
+    found = candidate_pairs(band_keys(values, 1, 4), groups=np.arange(6), rank=np.array([50, 10, 40, 20, 30, 60]),
+                            max_bucket=1)
+    # Neighbours in rank order: 1-3, 3-4, 4-2, 2-0, 0-5.
+    assert sorted(zip(found.left.tolist(), found.right.tolist())) == [(0, 2), (0, 5), (1, 3), (2, 4), (3, 4)]

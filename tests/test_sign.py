@@ -211,3 +211,22 @@ def test_identical_passages_have_identical_oph_signatures_and_disjoint_ones_shar
     values = sign_batch(tokens, _whole_documents(tokens), scheme).values
     assert np.array_equal(values[0], values[1])
     assert np.mean(values[0] == values[2]) < 0.05
+
+
+def test_bbit_signatures_keep_equal_values_equal_and_refuse_what_they_cannot_be():
+    scheme = Scheme(num_perm=128)
+    texts = [TEXTS[0], TEXTS[0], TEXTS[1]]
+    tokens = tokenize_batch([normalize(t) for t in texts])
+    full = sign_batch(tokens, _whole_documents(tokens), scheme)
+    for bits, dtype in ((8, np.uint8), (16, np.uint16)):
+        narrow = full.bbit(bits)
+        assert narrow.values.dtype == dtype and narrow.scheme == scheme and narrow.sizes is full.sizes
+        assert np.array_equal(narrow.values[0], narrow.values[1])
+        # Agreement grows only by chance: never lost where full values agree.
+        assert np.all((narrow.values[0] == narrow.values[2]) >= (full.values[0] == full.values[2]))
+    with pytest.raises(dedup.ParameterError, match="8 or 16"):
+        full.bbit(4)
+    with pytest.raises(dedup.ParameterError, match="32-bit"):
+        full.bbit(8).bbit(8)
+    with pytest.raises(dedup.ParameterError, match="b-bit"):
+        to_lean_minhash(full.bbit(8).values[0], scheme)

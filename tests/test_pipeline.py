@@ -1,0 +1,43 @@
+"""pipeline: the compact form the corpus-wide stages keep, and ranks that ignore input order."""
+
+from __future__ import annotations
+
+import numpy as np
+
+import dedup
+from dedup.pipeline import _concat, _passage_rank
+
+
+def _docs() -> list[dedup.Document]:
+    para = "Reuters reported the deal on Monday after talks in London with the bank and its advisers."
+    return [
+        dedup.Document(f"doc-{i:02d}", "\n\n".join([f"Story {i} opens with its own words here today."] + [para] * (i % 3)
+                                                     + [" ".join([para] * 9)]))
+        for i in range(12)
+    ]
+
+
+def test_index_batch_keeps_what_the_corpus_wide_stages_need():
+    docs = _docs()
+    signed = dedup.sign_documents(docs)
+    compact = dedup.index_batch(signed)
+    assert compact.signatures.values.dtype == np.uint8 and compact.signatures.scheme == signed.signatures.scheme
+    assert np.array_equal(compact.signatures.values, signed.signatures.bbit(8).values)
+    for field in ("doc", "start", "end", "token_start", "token_end"):
+        column = getattr(compact.passages, field)
+        assert column.dtype == np.int32 and np.array_equal(column, getattr(signed.passages, field))
+    assert compact.doc_ids == signed.doc_ids
+
+
+def test_passage_rank_is_the_order_of_document_id_start_end_kind():
+    docs = _docs()
+    rng = np.random.default_rng(3)
+    shuffled = [docs[i] for i in rng.permutation(len(docs))]
+    batches = [dedup.index_batch(dedup.sign_documents(shuffled[i : i + 5])) for i in range(0, len(shuffled), 5)]
+    doc_ids, passages, _ = _concat(batches)
+    rank = _passage_rank(doc_ids, passages)
+    keys = [(doc_ids[d], s, e, k) for d, s, e, k in
+            zip(passages.doc.tolist(), passages.start.tolist(), passages.end.tolist(), passages.kind.tolist())]
+    assert sorted(range(len(keys)), key=keys.__getitem__) == np.argsort(rank).tolist()
+    assert sorted(rank.tolist()) == list(range(len(keys)))
+    assert set(passages.kind.tolist()) == {0, 1}  # windows of long paragraphs are ranked too

@@ -1,0 +1,69 @@
+"""DocumentStore: documents by id, in memory up to a limit and in a temporary file past it."""
+
+from __future__ import annotations
+
+import pickle
+
+import pytest
+
+import dedup
+from dedup import Document, DocumentStore
+
+
+def _docs(n: int) -> list[Document]:
+    return [Document(f"d{i:03d}", f"text number {i} " * (i % 7 + 1), date="2020-01-02", extra={"i": i},
+                     location=f"dump.jsonl:{i + 1}") for i in range(n)]
+
+
+@pytest.mark.parametrize("limit", [0, 100, 10**9])
+def test_every_document_comes_back_whole_in_insertion_order(limit):
+    docs = _docs(50)
+    with DocumentStore(memory_limit=limit) as store:
+        store.add(docs[:20])
+        store.add(docs[20:])
+        assert list(store) == [d.id for d in docs] and len(store) == 50
+        # Reads between writes must not disturb later writes.
+        assert store["d003"] == docs[3]
+        store.add([Document("late", "added after a read")])
+        assert [store[d.id] for d in docs] == docs
+        assert [store[d.id].extra for d in docs] == [d.extra for d in docs]
+        assert store["late"].text == "added after a read"
+        assert (store.spilled == 0) == (limit == 10**9)
+        assert "d049" in store and "nope" not in store
+        with pytest.raises(KeyError):
+            store["nope"]
+
+
+def test_duplicate_ids_are_an_error_naming_the_place():
+    store = DocumentStore()
+    store.add([Document("a", "one", location="x.jsonl:1")])
+    with pytest.raises(dedup.ParameterError, match=r"duplicate document id 'a' at x.jsonl:2"):
+        store.add([Document("a", "two", location="x.jsonl:2")])
+
+
+def test_a_copy_for_another_process_holds_everything_in_memory():
+    docs = _docs(10)
+    store = DocumentStore(memory_limit=0)
+    store.add(docs)
+    copy = pickle.loads(pickle.dumps(store))
+    store.close()
+    assert copy.spilled == 0 and [copy[d.id] for d in docs] == docs
+
+
+def test_a_closed_store_says_so():
+    store = DocumentStore(memory_limit=0)
+    store.add(_docs(2))
+    store.close()
+    with pytest.raises(dedup.ParameterError, match="closed"):
+        store["d000"]
+
+
+def test_the_pipeline_spills_and_reports_the_same(monkeypatch):
+    shared = "The Office aims to have a close relationship with Security Council bodies and Member States."
+    docs = [Document(f"n{i}", f"Intro {i} words here. {shared}" if i % 2 else f"{shared} Outro {i}.") for i in range(8)]
+    expected = dedup.find_clusters(docs)
+    monkeypatch.setattr("dedup.store.MEMORY_LIMIT", 0)
+    spilled = dedup.find_clusters(docs)
+    assert isinstance(spilled.documents, DocumentStore) and spilled.documents.spilled == len(docs)
+    assert spilled.clusters == expected.clusters
+    assert [spilled.documents[d.id] for d in docs] == docs
