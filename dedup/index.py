@@ -65,11 +65,19 @@ def _band_key(values: np.ndarray, band: int, rows: int) -> np.ndarray:
     block = values[:, band * rows : (band + 1) * rows]
     with np.errstate(over="ignore"):
         salt = np.uint64(band + 1) * np.uint64(0x9E3779B97F4A7C15)
-        if block.dtype.itemsize * rows <= 8:
+        width = block.dtype.itemsize * rows
+        if width <= 8:
             # Narrow values (b-bit signatures) pack into one word exactly.
-            packed = np.zeros(len(block), dtype=np.uint64)
-            for row in range(rows):
-                packed |= block[:, row].astype(np.uint64) << np.uint64(8 * block.dtype.itemsize * row)
+            first = band * width
+            if len(values) and values.flags.c_contiguous and first + 8 <= values.strides[0]:
+                # One unaligned 8-byte read per row (little-endian, as the
+                # shifts below pack it) instead of a pass per row of the band.
+                words = np.ndarray((len(values),), dtype="<u8", buffer=values, offset=first, strides=(values.strides[0],))
+                packed = words & np.uint64((1 << (8 * width)) - 1 if width < 8 else (1 << 64) - 1)
+            else:
+                packed = np.zeros(len(block), dtype=np.uint64)
+                for row in range(rows):
+                    packed |= block[:, row].astype(np.uint64) << np.uint64(8 * block.dtype.itemsize * row)
             return splitmix64(packed ^ salt)
         acc = np.full(len(block), salt, dtype=np.uint64)
         for row in block.T:

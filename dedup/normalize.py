@@ -377,11 +377,17 @@ _LOW_BYTES = np.array([(1 << (8 * n)) - 1 for n in range(8)] + [(1 << 64) - 1], 
 
 def splitmix64(x: np.ndarray) -> np.ndarray:
     """The splitmix64 finaliser: an avalanching bijection on uint64 arrays."""
-    x = x ^ (x >> np.uint64(30))
-    x = x * np.uint64(0xBF58476D1CE4E5B9)
-    x = x ^ (x >> np.uint64(27))
-    x = x * np.uint64(0x94D049BB133111EB)
-    return x ^ (x >> np.uint64(31))
+    # In place on two buffers: on arrays of millions, fresh temporaries (and
+    # their page faults) cost more than the arithmetic.
+    z = x >> np.uint64(30)
+    z ^= x
+    z *= np.uint64(0xBF58476D1CE4E5B9)
+    t = z >> np.uint64(27)
+    z ^= t
+    z *= np.uint64(0x94D049BB133111EB)
+    np.right_shift(z, np.uint64(31), out=t)
+    z ^= t
+    return z
 
 
 @lru_cache(maxsize=1)

@@ -106,11 +106,16 @@ class Signatures:
 
 
 def _fmix32(h: np.ndarray) -> np.ndarray:
-    h = h ^ (h >> np.uint32(16))
-    h = h * np.uint32(0x85EBCA6B)
-    h = h ^ (h >> np.uint32(13))
-    h = h * np.uint32(0xC2B2AE35)
-    return h ^ (h >> np.uint32(16))
+    """The MurmurHash3 finaliser, in place on one copy of ``h``."""
+    z = h >> np.uint32(16)
+    z ^= h
+    z *= np.uint32(0x85EBCA6B)
+    t = z >> np.uint32(13)
+    z ^= t
+    z *= np.uint32(0xC2B2AE35)
+    np.right_shift(z, np.uint32(16), out=t)
+    z ^= t
+    return z
 
 
 def shingle_hashes(tokens: TokenBatch, ngram: int) -> np.ndarray:
