@@ -69,12 +69,12 @@ import numpy as np
 
 import dedup
 from dedup import (
-    Candidates, ClusterResult, Document, Params, ProvenanceResult, SignedBatch, align_documents, anchor_pairs,
-    band_keys, build_clusters, build_provenance, candidate_pairs, document_anchors, find_clusters, find_provenance,
-    group_passages, normalize, optimal_bands, read_documents, segment_batch, sign_batch, tokenize_batch,
-    verify_pairs,
+    Candidates, ClusterResult, Document, DocumentStore, Params, ProvenanceResult, SignedBatch, align_documents,
+    anchor_pairs, build_clusters, build_provenance, document_anchors, find_clusters, find_provenance, gather_signed,
+    group_passages, index_batch, lsh_candidates, optimal_bands, passage_rank, read_documents, segment_batch,
+    sign_batch, tokenize_batch, verify_pairs,
 )
-from dedup.normalize import token_document_frequency
+from dedup.normalize import texts_for_tokens, token_document_frequency
 from dedup.pipeline import common_words
 from dedup.report import write_clusters, write_provenance
 
@@ -299,30 +299,20 @@ def _segment(batch: Sequence[Document], tokens: Any, params: Params) -> Any:
 
 
 def _tokens(batch: Sequence[Document]) -> Any:
-    return tokenize_batch([normalize(d.text) for d in batch])
+    """Tokens as the pipeline makes them (clean ASCII text skips full normalisation)."""
+    return tokenize_batch(texts_for_tokens([d.text for d in batch]))
 
 
-def _rank(doc_ids: Sequence[str], doc: np.ndarray, start: np.ndarray, end: np.ndarray, kind: np.ndarray) -> np.ndarray:
-    """Passage rank by (document id, start, end, kind), as the pipeline ranks them."""
-    doc_rank = np.empty(len(doc_ids), dtype=np.int64)
-    doc_rank[np.argsort(np.asarray(doc_ids, dtype=object), kind="stable")] = np.arange(len(doc_ids))
-    order = np.lexsort((kind, end, start, doc_rank[doc]))
-    rank = np.empty(len(order), dtype=np.int64)
-    rank[order] = np.arange(len(order))
-    return rank
-
-
-def build_index(signed: list[SignedBatch], params: Params) -> Index:
-    offsets = np.cumsum([0] + [len(b.doc_ids) for b in signed])
-    doc = np.concatenate([b.passages.doc + o for b, o in zip(signed, offsets)])
-    start, end, kind = (np.concatenate([getattr(b.passages, f) for b in signed]) for f in ("start", "end", "kind"))
-    values = np.concatenate([b.signatures.values for b in signed])
-    sizes = np.concatenate([b.signatures.sizes for b in signed])
-    doc_ids = [i for b in signed for i in b.doc_ids]
-    rank = _rank(doc_ids, doc, start, end, kind)
+def build_index(signed: Iterable[SignedBatch], params: Params) -> Index:
+    """Gather the compact batches, rank passages, and find LSH candidates one band at a time."""
+    doc_ids, passages, signatures = gather_signed(signed)
+    assert signatures is not None
+    rank = passage_rank(doc_ids, passages)
     bands, rows = optimal_bands(params.threshold, params.num_perm)
-    candidates = candidate_pairs(band_keys(values, bands, rows), groups=doc, rank=rank, max_bucket=params.max_bucket)
-    return Index(doc_ids, doc, start, end, values, sizes, rank, candidates)
+    candidates = lsh_candidates(signatures.values, bands, rows, groups=passages.doc, rank=rank,
+                                max_bucket=params.max_bucket)
+    return Index(doc_ids, passages.doc, passages.start, passages.end, signatures.values, signatures.sizes, rank,
+                 candidates)
 
 
 def cluster_index(index: Index, params: Params) -> list[Any]:
@@ -336,7 +326,8 @@ def cluster_index(index: Index, params: Params) -> list[Any]:
 def document_pairs(index: Index, signed: list[SignedBatch], params: Params) -> list[tuple[str, str]]:
     """Document id pairs worth aligning: an LSH candidate passage pair, or shared rare shingles."""
     n = len(index.doc_ids)
-    left, right = index.doc[index.candidates.left], index.doc[index.candidates.right]
+    left = index.doc[index.candidates.left].astype(np.int64)
+    right = index.doc[index.candidates.right].astype(np.int64)
     offsets = np.cumsum([0] + [len(b.doc_ids) for b in signed])
     found = anchor_pairs(np.concatenate([b.anchors[0] + o for b, o in zip(signed, offsets)]),
                          np.concatenate([b.anchors[1] for b in signed]),
@@ -356,19 +347,27 @@ def align_all(documents: Mapping[str, Document], pairs: list[tuple[str, str]], c
     return alignments
 
 
-def write_reports(documents: dict[str, Document], clusters: list[Any], report: Any) -> None:
-    """Clusters and provenance as JSON Lines, to nowhere: the cost of formatting them."""
+def write_reports(documents: Mapping[str, Document], clusters: list[Any], report: Any) -> None:
+    """Clusters (and provenance, if any) as JSON Lines, to nowhere: the cost of formatting them."""
     with open(os.devnull, "w", encoding="utf-8") as sink:
         write_clusters(ClusterResult(clusters, documents, {}), sink, "jsonl")
-        write_provenance(ProvenanceResult(report, documents, {}), sink, "jsonl")
+        if report is not None:
+            write_provenance(ProvenanceResult(report, documents, {}), sink, "jsonl")
 
 
-def _per_document_stages(batches: list[list[Document]], step: Steps, provenance: bool,
-                         params: Params) -> list[SignedBatch]:
-    """Normalise, segment and sign batch by batch (their times add up), dropping each
-    batch's tokens as the pipeline does; with ``provenance``, take anchors and vocabulary too."""
-    signed = []
-    for batch in batches:
+def _per_document_stages(dump: Path, step: Steps, provenance: bool, keep: DocumentStore | None,
+                         params: Params) -> Iterator[SignedBatch]:
+    """Read, normalise, segment and sign batch by batch (their times add up), keeping
+    what the pipeline keeps of each batch (:func:`dedup.index_batch`); with
+    ``provenance``, take anchors and vocabulary too. ``keep`` gets the documents."""
+    documents = iter(read_documents([dump]))
+    while True:
+        with step("read"):
+            batch = list(islice(documents, params.batch_size))
+            if keep is not None:
+                keep.add(batch)
+        if not batch:
+            return
         with step("normalise"):
             tokens = _tokens(batch)
         with step("segment"):
@@ -380,36 +379,42 @@ def _per_document_stages(batches: list[list[Document]], step: Steps, provenance:
             with step("align/anchors"):  # the pipeline takes them while it holds the tokens
                 anchors = document_anchors(tokens, params.ngram)
                 vocabulary = token_document_frequency(tokens)
-        signed.append(SignedBatch(doc_ids=tuple(d.id for d in batch), passages=passages, signatures=signatures,
-                                  anchors=anchors, vocabulary=vocabulary))
-    return signed
+        with step("sign"):
+            yield index_batch(SignedBatch(doc_ids=tuple(d.id for d in batch), passages=passages,
+                                          signatures=signatures, anchors=anchors, vocabulary=vocabulary))
 
 
-def _timed_stages(dump: Path, step: Steps, provenance: bool, params: Params) -> tuple[list[Document], dict[str, Any]]:
-    with step("read"):
-        documents = list(read_documents([dump]))
-    signed = _per_document_stages(list(_batches(documents, params.batch_size)), step, provenance, params)
+def _timed_stages(dump: Path, step: Steps, provenance: bool, params: Params) -> tuple[DocumentStore, dict[str, Any]]:
+    keep = DocumentStore()
+    signed = list(_per_document_stages(dump, step, provenance, keep, params))
     with step("index"):
-        index = build_index(signed, params)
+        # Without provenance, batches are dropped as they are gathered, as the pipeline drops them.
+        index = build_index(iter(signed) if provenance else _draining(signed), params)
     with step("cluster"):
         clusters = cluster_index(index, params)
-    figures = {"articles": len(documents), "text_mb": sum(len(d.text.encode()) for d in documents) / 1e6,
+    figures = {"articles": len(keep), "text_mb": sum(len(keep[i].text.encode()) for i in keep) / 1e6,
                "passages": len(index.doc), "candidates": len(index.candidates), "clusters": len(clusters)}
+    report = None
     if provenance:
-        by_id = {d.id: d for d in documents}
         with step("align/pairs"):
             pairs = document_pairs(index, signed, params)
             common = common_words(signed, params)
         del signed
         with step("align/rapidfuzz"):
-            alignments = align_all(by_id, pairs, common, params)
+            alignments = align_all(keep, pairs, common, params)
         with step("report/provenance"):
-            report = build_provenance(by_id, alignments, boilerplate_documents=params.boilerplate_documents,
+            report = build_provenance(keep, alignments, boilerplate_documents=params.boilerplate_documents,
                                       near_duplicate_coverage=params.near_duplicate_coverage)
-        with step("report/write"):
-            write_reports(by_id, clusters, report)
         figures.update(document_pairs=len(pairs), alignments=len(alignments))
-    return documents, figures
+    with step("report/write"):
+        write_reports(keep, clusters, report)
+    return keep, figures
+
+
+def _draining(items: list[SignedBatch]) -> Iterator[SignedBatch]:
+    items.reverse()
+    while items:
+        yield items.pop()
 
 
 def stage_chain(dump: Path, provenance: bool, check: bool, params: Params = Params()) -> dict[str, Any]:
@@ -420,7 +425,7 @@ def stage_chain(dump: Path, provenance: bool, check: bool, params: Params = Para
     documents, figures = _timed_stages(dump, step, provenance, params)  # frees the run's arrays on return
     found = {**figures, "stage_parts": step.as_list()}
     if check:
-        found["pipeline_check"] = pipeline_check(documents, figures, provenance, params)
+        found["pipeline_check"] = pipeline_check(list(documents.values()), figures, provenance, params)
     return found
 
 

@@ -14,7 +14,7 @@ from .ingest import Document, IngestReport, Skipped, read_documents
 from .normalize import NormalizedText, TokenBatch, normalize, token_document_frequency, tokenize_batch
 from .pipeline import (
     ClusterResult, Params, ProvenanceResult, SignedBatch, align_documents, cluster_files, common_words, find_clusters,
-    find_provenance, index_batch, provenance_files, sign_documents,
+    find_provenance, gather_signed, index_batch, passage_rank, provenance_files, sign_documents,
 )
 from .provenance import (
     DocumentReport, Match, NearDuplicate, ProvenanceReport, ReuseCluster, ReusedSpan, build_provenance,
@@ -32,7 +32,7 @@ __all__ = [
     "Candidates", "Cluster", "ClusterMember", "ClusterResult", "DedupError", "Document", "IngestReport",
     "InputError", "NormalizedText", "Params", "ParameterError", "Passage", "Passages", "Scheme",
     "SignedBatch", "Signatures", "Skipped", "TokenBatch", "Verified", "band_keys", "build_clusters",
-    "candidate_pairs", "lsh_candidates", "index_batch", "DocumentStore", "cluster_files", "find_clusters", "from_lean_minhash", "group_passages",
+    "candidate_pairs", "lsh_candidates", "index_batch", "gather_signed", "passage_rank", "DocumentStore", "cluster_files", "find_clusters", "from_lean_minhash", "group_passages",
     "normalize", "optimal_bands", "paragraph_spans", "read_documents", "segment_batch", "sentence_spans",
     "sign_batch", "sign_documents", "to_lean_minhash", "tokenize_batch", "verify_pairs", "__version__",
 ]

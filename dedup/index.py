@@ -15,7 +15,7 @@ from typing import Iterable
 import numpy as np
 
 from .errors import ParameterError
-from .normalize import splitmix64
+from .normalize import sorted_unique, splitmix64
 
 __all__ = ["optimal_bands", "band_keys", "candidate_pairs", "lsh_candidates", "anchor_pairs", "Candidates"]
 
@@ -159,7 +159,7 @@ def _candidates(
             found.append(np.minimum(a, b) * n + np.maximum(a, b))
     if not found:
         return empty
-    codes = np.unique(np.concatenate(found))
+    codes = sorted_unique(np.concatenate(found))
     return Candidates(codes // n, codes % n)
 
 

@@ -23,7 +23,7 @@ from .cluster import Cluster, build_clusters, group_passages, verify_pairs
 from .errors import ParameterError
 from .index import anchor_pairs, lsh_candidates, optimal_bands
 from .ingest import Document, IngestReport, read_documents
-from .normalize import texts_for_tokens, token_document_frequency, tokenize_batch
+from .normalize import sorted_unique, texts_for_tokens, token_document_frequency, tokenize_batch
 from .provenance import ProvenanceReport, build_provenance
 from .segment import Passages, segment_batch
 from .sign import Scheme, Signatures, document_anchors, sign_batch
@@ -32,8 +32,9 @@ from .store import DocumentStore
 T = TypeVar("T")
 
 __all__ = [
-    "Params", "SignedBatch", "ClusterResult", "ProvenanceResult", "sign_documents", "index_batch", "align_documents",
-    "common_words", "find_clusters", "cluster_files", "find_provenance", "provenance_files",
+    "Params", "SignedBatch", "ClusterResult", "ProvenanceResult", "sign_documents", "index_batch", "gather_signed",
+    "passage_rank", "align_documents", "common_words", "find_clusters", "cluster_files", "find_provenance",
+    "provenance_files",
 ]
 
 
@@ -254,14 +255,17 @@ def _without_columns(signed: SignedBatch) -> SignedBatch:
                    signatures=replace(s, values=s.values[:0].copy(), sizes=s.sizes[:0].copy()))
 
 
-def _concat(batches: Iterable[SignedBatch]) -> tuple[list[str], Passages, Signatures | None]:
+def gather_signed(batches: Iterable[SignedBatch]) -> tuple[list[str], Passages, Signatures | None]:
+    """The corpus-wide columns of signed batches (best made by :func:`index_batch`):
+    document ids, passages with corpus document numbers, and signatures (None
+    when no passage was cut). Each batch is dropped as soon as it is copied."""
     columns = _Columns()
     for b in batches:
         columns.add(b)
     return columns.finish()
 
 
-def _passage_rank(doc_ids: Sequence[str], passages: Passages) -> np.ndarray:
+def passage_rank(doc_ids: Sequence[str], passages: Passages) -> np.ndarray:
     """Rank of each passage by (document id, start, end, kind): input order plays no part.
 
     Passages arrive grouped by document and, within one, in (start, end,
@@ -324,7 +328,7 @@ def _cluster_run(
     if signatures is None or len(passages) == 0:
         return ClusterResult([], kept, stats, ingest or IngestReport(), params), _pairs(doc_ids, anchor_codes), common
     bands, rows = optimal_bands(params.threshold, params.num_perm)
-    rank = _passage_rank(doc_ids, passages)
+    rank = passage_rank(doc_ids, passages)
     candidates = lsh_candidates(
         signatures.values, bands, rows, groups=passages.doc, rank=rank, max_bucket=params.max_bucket
     )
@@ -378,7 +382,7 @@ def _pairs(doc_ids: Sequence[str], codes: np.ndarray) -> list[tuple[str, str]]:
     """Document id pairs from codes ``low * n + high``, each once, sorted by id."""
     n = len(doc_ids)
     out = set()
-    for c in np.unique(codes).tolist():
+    for c in sorted_unique(codes).tolist():
         a, b = doc_ids[c // n], doc_ids[c % n]
         out.add((a, b) if a < b else (b, a))
     return sorted(out)

@@ -28,7 +28,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .errors import ParameterError
-from .normalize import TokenBatch, splitmix64
+from .normalize import TokenBatch, sorted_unique, splitmix64
 from .segment import Passages
 
 __all__ = [
@@ -146,7 +146,7 @@ def document_anchors(tokens: TokenBatch, ngram: int) -> tuple[np.ndarray, np.nda
     within = np.arange(counts.sum()) - np.repeat(np.cumsum(counts) - counts, counts)
     docs = np.repeat(np.arange(len(counts), dtype=np.int64), counts)
     hashes = shingles[starts + within]
-    codes = np.unique((docs.astype(np.uint64) << np.uint64(32)) | hashes.astype(np.uint64))
+    codes = sorted_unique((docs.astype(np.uint64) << np.uint64(32)) | hashes.astype(np.uint64))
     return (codes >> np.uint64(32)).astype(np.int64), (codes & np.uint64(0xFFFFFFFF)).astype(np.uint32)
 
 

@@ -30,7 +30,8 @@ EXPORTS = {
     "DocumentReport", "Match", "NearDuplicate", "ProvenanceReport", "ReuseCluster", "ReusedSpan", "build_provenance",
     # pipeline
     "ClusterResult", "Params", "ProvenanceResult", "SignedBatch", "align_documents", "cluster_files", "common_words",
-    "find_clusters", "find_provenance", "index_batch", "provenance_files", "sign_documents",
+    "find_clusters", "find_provenance", "gather_signed", "index_batch", "passage_rank", "provenance_files",
+    "sign_documents",
     # store
     "DocumentStore",
     # errors

@@ -5,7 +5,6 @@ from __future__ import annotations
 import numpy as np
 
 import dedup
-from dedup.pipeline import _concat, _passage_rank
 
 
 def _docs() -> list[dedup.Document]:
@@ -34,10 +33,27 @@ def test_passage_rank_is_the_order_of_document_id_start_end_kind():
     rng = np.random.default_rng(3)
     shuffled = [docs[i] for i in rng.permutation(len(docs))]
     batches = [dedup.index_batch(dedup.sign_documents(shuffled[i : i + 5])) for i in range(0, len(shuffled), 5)]
-    doc_ids, passages, _ = _concat(batches)
-    rank = _passage_rank(doc_ids, passages)
+    doc_ids, passages, _ = dedup.gather_signed(batches)
+    rank = dedup.passage_rank(doc_ids, passages)
     keys = [(doc_ids[d], s, e, k) for d, s, e, k in
             zip(passages.doc.tolist(), passages.start.tolist(), passages.end.tolist(), passages.kind.tolist())]
     assert sorted(range(len(keys)), key=keys.__getitem__) == np.argsort(rank).tolist()
     assert sorted(rank.tolist()) == list(range(len(keys)))
     assert set(passages.kind.tolist()) == {0, 1}  # windows of long paragraphs are ranked too
+
+
+def test_gather_signed_concatenates_batches_and_numbers_documents_across_them(monkeypatch):
+    docs = _docs()
+    batches = [dedup.index_batch(dedup.sign_documents(docs[i : i + 4])) for i in range(0, len(docs), 4)]
+    expected_values = np.concatenate([b.signatures.values for b in batches])
+    expected_docs = np.concatenate([b.passages.doc + 4 * i for i, b in enumerate(batches)])
+    monkeypatch.setattr("dedup.pipeline._Columns._BLOCK_BYTES", 1)  # a block per batch
+    doc_ids, passages, signatures = dedup.gather_signed(iter(batches))
+    assert doc_ids == [d.id for d in docs]
+    assert np.array_equal(passages.doc, expected_docs) and np.array_equal(signatures.values, expected_values)
+    assert signatures.scheme == batches[0].signatures.scheme and len(signatures.sizes) == len(passages)
+
+
+def test_gather_signed_of_nothing():
+    doc_ids, passages, signatures = dedup.gather_signed([dedup.index_batch(dedup.sign_documents([dedup.Document("a", "")]))])
+    assert doc_ids == ["a"] and len(passages) == 0 and signatures is None
