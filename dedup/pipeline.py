@@ -141,7 +141,8 @@ def index_batch(signed: SignedBatch) -> SignedBatch:
     narrow = np.int32 if len(p) == 0 or int(p.end.max()) < 2**31 else np.int64
     passages = Passages(*(getattr(p, f).astype(narrow) for f in ("doc", "start", "end", "token_start", "token_end")),
                         p.kind)
-    return replace(signed, passages=passages, signatures=signed.signatures.bbit(8))
+    narrowed = signed.signatures.bbit(8)
+    return replace(signed, passages=passages, signatures=replace(narrowed, sizes=narrowed.sizes.astype(np.int32)))
 
 
 def _sign_for_index(documents: Sequence[Document], params: Params, anchors: bool) -> SignedBatch:
@@ -232,7 +233,10 @@ class _Columns:
             return self.doc_ids, Passages(*([np.zeros(0, np.int64)] * 5), np.zeros(0, np.uint8)), None
         n = sum(len(b["doc"]) for b in self._blocks)
         first = self._blocks[0]
-        out = {f: np.empty((n, *a.shape[1:]), dtype=a.dtype) for f, a in first.items()}
+        # A batch may have needed wider columns than the others (a document of
+        # over 2**31 characters): the widest dtype wins.
+        out = {f: np.empty((n, *a.shape[1:]), dtype=np.result_type(*(b[f] for b in self._blocks)))
+               for f, a in first.items()}
         at = 0
         while self._blocks:
             block = self._blocks.pop(0)
