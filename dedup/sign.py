@@ -5,10 +5,10 @@ written without spaces). Two schemes turn 32-bit shingle hashes into a
 signature of ``num_perm`` values:
 
 ``oph32`` (the default): one-permutation hashing with optimal densification
-(Shrivastava, 2017). Each shingle is hashed a few times (four samples) and
+(Shrivastava, 2017). Each shingle is hashed a few times (eight samples) and
 each sample falls into one of ``num_perm`` bins; a bin keeps its smallest
 hash, and an empty bin borrows the value of the first non-empty bin in its
-own random probe sequence. The cost is four hashes per shingle instead of
+own random probe sequence. The cost is eight hashes per shingle instead of
 ``num_perm``, which is where classic MinHash spends its time.
 
 ``affine32``: classic MinHash exactly as datasketch computes it: the
@@ -19,6 +19,8 @@ datasketch MinHash of the same shingle hashes.
 Either way a row converts to and from ``datasketch.LeanMinHash`` without loss
 (the values are 32-bit), and the :class:`Scheme` travels with the signatures:
 signatures of different schemes, seeds or shingle hashing are never compared.
+:meth:`Signatures.bbit` cuts them to 8 or 16 bits a value for the corpus-wide
+stages, where a million articles' signatures must fit in memory.
 """
 
 from __future__ import annotations
