@@ -17,7 +17,9 @@ import numpy as np
 from .errors import ParameterError
 from .normalize import sorted_unique, splitmix64
 
-__all__ = ["optimal_bands", "band_keys", "candidate_pairs", "lsh_candidates", "anchor_pairs", "Candidates"]
+__all__ = [
+    "optimal_bands", "band_keys", "candidate_pairs", "lsh_candidates", "anchor_pairs", "packed_anchor_pairs", "Candidates",
+]
 
 
 @lru_cache(maxsize=256)
@@ -190,19 +192,30 @@ def anchor_pairs(groups: np.ndarray, hashes: np.ndarray, *, max_df: int = 50, mi
     empty = Candidates(np.zeros(0, np.int64), np.zeros(0, np.int64))
     if len(hashes) < 2:
         return empty
-    if int(groups.max()) < 2**32 and int(np.max(hashes)) < 2**32:
-        # 32-bit anchors and groups fit one 64-bit key: one sort, no index array,
-        # and the groups are split off only for the few anchors that are kept.
-        keys = (hashes.astype(np.uint64) << np.uint64(32)) | groups.astype(np.uint64)
-        keys.sort()
-        keys = keys[_shared_by_a_few(keys >> np.uint64(32), max_df)]
-        h, g = keys >> np.uint64(32), (keys & np.uint64(0xFFFFFFFF)).astype(np.int64)
-    else:
-        order = np.lexsort((groups, hashes))
-        h, g = hashes[order], groups[order].astype(np.int64)
-        keep = _shared_by_a_few(h, max_df)
-        h, g = h[keep], g[keep]
     n = int(groups.max()) + 1
+    if n <= 2**32 and int(np.max(hashes)) < 2**32:
+        return packed_anchor_pairs((hashes.astype(np.uint64) << np.uint64(32)) | groups.astype(np.uint64), n,
+                                   max_df=max_df, min_shared=min_shared)
+    order = np.lexsort((groups, hashes))
+    h, g = hashes[order], groups[order].astype(np.int64)
+    keep = _shared_by_a_few(h, max_df)
+    return _pairs_sharing(h[keep], g[keep], n, max_df, min_shared)
+
+
+def packed_anchor_pairs(keys: np.ndarray, groups: int, *, max_df: int = 50, min_shared: int = 2) -> Candidates:
+    """:func:`anchor_pairs` of 64-bit keys ``anchor << 32 | group`` (32-bit
+    anchors, fewer than 2**32 groups), which are sorted in place: one sort, no
+    index array, and the groups are split off only for the few anchors kept."""
+    if max_df < 2 or min_shared < 1:
+        raise ParameterError(f"need max_df >= 2 and min_shared >= 1, got {max_df}, {min_shared}")
+    keys.sort()
+    keys = keys[_shared_by_a_few(keys >> np.uint64(32), max_df)]
+    return _pairs_sharing(keys >> np.uint64(32), (keys & np.uint64(0xFFFFFFFF)).astype(np.int64), groups, max_df,
+                          min_shared)
+
+
+def _pairs_sharing(h: np.ndarray, g: np.ndarray, n: int, max_df: int, min_shared: int) -> Candidates:
+    """Group pairs that share ``min_shared`` anchors, from (anchor, group) sorted by anchor."""
     found = []
     for distance in range(1, max_df):
         if distance >= len(h):
@@ -214,7 +227,7 @@ def anchor_pairs(groups: np.ndarray, hashes: np.ndarray, *, max_df: int = 50, mi
         differ = a != b
         found.append(np.minimum(a, b)[differ] * n + np.maximum(a, b)[differ])
     if not found:
-        return empty
+        return Candidates(np.zeros(0, np.int64), np.zeros(0, np.int64))
     codes, counts = np.unique(np.concatenate(found), return_counts=True)
     codes = codes[counts >= min_shared]
     return Candidates(codes // n, codes % n)
@@ -222,8 +235,18 @@ def anchor_pairs(groups: np.ndarray, hashes: np.ndarray, *, max_df: int = 50, mi
 
 def _shared_by_a_few(sorted_hashes: np.ndarray, max_df: int) -> np.ndarray:
     """Mask of the anchors that 2 to ``max_df`` entries carry (input sorted)."""
-    if not len(sorted_hashes):
-        return np.zeros(0, dtype=bool)
-    starts = np.flatnonzero(np.concatenate(([True], sorted_hashes[1:] != sorted_hashes[:-1])))
-    sizes = np.diff(np.append(starts, len(sorted_hashes)))
-    return np.repeat((sizes >= 2) & (sizes <= max_df), sizes)
+    n = len(sorted_hashes)
+    mask = np.zeros(n, dtype=bool)
+    if n < 2:
+        return mask
+    # Most anchors belong to one document: measure runs only among the shared.
+    equal = sorted_hashes[1:] == sorted_hashes[:-1]
+    mask[1:] = equal
+    mask[:-1] |= equal
+    del equal
+    shared = np.flatnonzero(mask)
+    runs = sorted_hashes[shared]
+    starts = np.flatnonzero(np.concatenate(([True], runs[1:] != runs[:-1])))
+    sizes = np.diff(np.append(starts, len(runs)))
+    mask[shared[~np.repeat(sizes <= max_df, sizes)]] = False
+    return mask

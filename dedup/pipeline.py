@@ -21,7 +21,7 @@ import numpy as np
 from .align import AlignDoc, Alignment, align_pair
 from .cluster import Cluster, build_clusters, group_passages, verify_pairs
 from .errors import ParameterError
-from .index import anchor_pairs, lsh_candidates, optimal_bands
+from .index import lsh_candidates, optimal_bands, packed_anchor_pairs
 from .ingest import Document, IngestReport, read_documents
 from .normalize import sorted_unique, texts_for_tokens, token_document_frequency, tokenize_batch
 from .provenance import ProvenanceReport, build_provenance
@@ -319,14 +319,16 @@ def _cluster_run(
         raise ParameterError(f"jobs must be at least 1, got {jobs}")
     kept = DocumentStore()
     columns = _Columns()
-    extras: list[SignedBatch] = []  # anchors and vocabularies, for provenance
+    vocabularies: list[SignedBatch] = []  # for provenance
+    anchor_keys: list[np.ndarray] = []  # for provenance: anchor << 32 | document, 8 bytes each
     for signed in _signed(documents, params, jobs, kept, progress, anchors):
-        columns.add(signed)
         if anchors:
-            extras.append(_without_columns(signed))
-    anchor_codes = _anchor_pair_codes(extras, params) if anchors else np.zeros(0, np.int64)
-    common = common_words(extras, params) if anchors else np.zeros(0, np.uint64)
-    del extras
+            anchor_keys.append(_packed_anchors(signed, len(columns.doc_ids)))
+            vocabularies.append(_without_columns(replace(signed, anchors=None)))
+        columns.add(signed)
+    anchor_codes = _anchor_pair_codes(anchor_keys, len(columns.doc_ids), params) if anchors else np.zeros(0, np.int64)
+    common = common_words(vocabularies, params) if anchors else np.zeros(0, np.uint64)
+    del vocabularies
     doc_ids, passages, signatures = columns.finish()
     stats = {"documents": len(doc_ids), "passages": len(passages), "candidates": 0, "verified": 0, "clusters": 0}
     if signatures is None or len(passages) == 0:
@@ -354,18 +356,23 @@ def _cluster_run(
     return ClusterResult(clusters, kept, stats, ingest or IngestReport(), params), pairs, common
 
 
-def _anchor_pair_codes(batches: list[SignedBatch], params: Params) -> np.ndarray:
-    docs, hashes, offset = [], [], 0
-    for b in batches:
-        if b.anchors is not None:
-            docs.append(b.anchors[0] + offset)
-            hashes.append(b.anchors[1])
-        offset += len(b.doc_ids)
-    if not docs:
+def _packed_anchors(signed: SignedBatch, offset: int) -> np.ndarray:
+    """A batch's anchors as keys ``shingle hash << 32 | corpus document number``."""
+    if signed.anchors is None:
+        return np.zeros(0, np.uint64)
+    if offset + len(signed.doc_ids) > 2**32:
+        raise ParameterError("provenance takes at most 2**32 documents per run")
+    docs, hashes = signed.anchors
+    return (hashes.astype(np.uint64) << np.uint64(32)) | (docs + offset).astype(np.uint64)
+
+
+def _anchor_pair_codes(keys: list[np.ndarray], documents: int, params: Params) -> np.ndarray:
+    if not keys:
         return np.zeros(0, np.int64)
-    found = anchor_pairs(np.concatenate(docs), np.concatenate(hashes),
-                         max_df=params.anchor_max_df, min_shared=params.anchor_min_shared)
-    return found.left * offset + found.right
+    joined = np.concatenate(keys)
+    keys.clear()  # the caller's list: each batch's keys go as soon as they are joined
+    found = packed_anchor_pairs(joined, documents, max_df=params.anchor_max_df, min_shared=params.anchor_min_shared)
+    return found.left * documents + found.right
 
 
 def common_words(batches: Sequence[SignedBatch], params: Params) -> np.ndarray:

@@ -155,3 +155,18 @@ def test_ranks_that_are_not_a_permutation_still_order_buckets():
                             max_bucket=1)
     # Neighbours in rank order: 1-3, 3-4, 4-2, 2-0, 0-5.
     assert sorted(zip(found.left.tolist(), found.right.tolist())) == [(0, 2), (0, 5), (1, 3), (2, 4), (3, 4)]
+
+
+def test_anchor_pairs_agree_on_packed_keys_and_on_wide_hashes():
+    rng = np.random.default_rng(11)
+    groups = rng.integers(0, 300, 20_000)
+    hashes = rng.integers(0, 2_000, 20_000)  # many shared, some by more than max_df
+    pairs = np.unique(np.stack([groups, hashes]), axis=1)  # each group lists an anchor once
+    groups, hashes = pairs[0], pairs[1].astype(np.uint64)
+    expected = anchor_pairs(groups, hashes, max_df=20, min_shared=3)
+    assert len(expected) > 100
+    packed = dedup.index.packed_anchor_pairs((hashes << np.uint64(32)) | groups.astype(np.uint64), 300,
+                                             max_df=20, min_shared=3)
+    wide = anchor_pairs(groups, hashes | np.uint64(1 << 40), max_df=20, min_shared=3)  # the unpacked path
+    for found in (packed, wide):
+        assert np.array_equal(found.left, expected.left) and np.array_equal(found.right, expected.right)
