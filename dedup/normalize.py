@@ -329,7 +329,6 @@ def _normalize_with_builder(text: str) -> NormalizedText:
     return b.build(len(text))
 
 
-_CONTROL = re.compile(r"[\x00-\x08\x0e-\x1b\x7f]")
 
 
 def texts_for_tokens(texts: Sequence[str]) -> list[NormalizedText]:
@@ -339,10 +338,18 @@ def texts_for_tokens(texts: Sequence[str]) -> list[NormalizedText]:
     only lower-casing (with the identity map); anything else goes through
     :func:`normalize`. The tokens are the same either way.
     """
-    return [
-        NormalizedText(t.lower(), len(t)) if t.isascii() and _CONTROL.search(t) is None else normalize(t)
-        for t in texts
-    ]
+    ascii_texts = [i for i, t in enumerate(texts) if t.isascii()]
+    clean = np.zeros(len(texts), dtype=bool)
+    if ascii_texts:
+        # One pass over the batch's bytes instead of a regex per text.
+        joined = np.frombuffer("\n".join(texts[i] for i in ascii_texts).encode("ascii"), dtype=np.uint8)
+        control = (joined <= 0x08) | ((joined >= 0x0E) & (joined <= 0x1B)) | (joined == 0x7F)
+        lengths = np.array([len(texts[i]) + 1 for i in ascii_texts], dtype=np.int64)
+        ends = np.cumsum(lengths)
+        dirty = np.unique(np.searchsorted(ends, np.flatnonzero(control), side="right"))
+        clean[ascii_texts] = True
+        clean[np.asarray(ascii_texts)[dirty]] = False
+    return [NormalizedText(t.lower(), len(t)) if ok else normalize(t) for t, ok in zip(texts, clean.tolist())]
 
 
 # ---------------------------------------------------------------------------

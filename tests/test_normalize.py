@@ -298,7 +298,8 @@ def test_real_wire_copy_tokens_slice_back(reuters_docs):
 
 
 @settings(max_examples=200, deadline=None)
-@given(st.lists(st.text(alphabet=st.characters(max_codepoint=127), max_size=80), min_size=1, max_size=4))
+@given(st.lists(st.text(alphabet=st.one_of(st.characters(max_codepoint=127), st.sampled_from("\u00e9\u00a0\u2019")),
+                        max_size=80), min_size=1, max_size=6))
 def test_texts_for_tokens_gives_the_tokens_of_normalize(texts):
     from dedup.normalize import texts_for_tokens
 

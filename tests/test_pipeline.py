@@ -57,3 +57,25 @@ def test_gather_signed_concatenates_batches_and_numbers_documents_across_them(mo
 def test_gather_signed_of_nothing():
     doc_ids, passages, signatures = dedup.gather_signed([dedup.index_batch(dedup.sign_documents([dedup.Document("a", "")]))])
     assert doc_ids == ["a"] and len(passages) == 0 and signatures is None
+
+
+def test_workers_get_only_a_few_batches_ahead_of_the_results():
+    """Executor.map would read the whole corpus before the first result: memory would grow with it."""
+    from concurrent.futures import ProcessPoolExecutor
+
+    from dedup.pipeline import _ordered_map
+
+    pulled = []
+
+    def items():
+        for i in range(40):
+            pulled.append(i)
+            yield i
+
+    with ProcessPoolExecutor(max_workers=2) as pool:
+        results = _ordered_map(pool, 2, abs, items())
+        first = next(results)
+        ahead = len(pulled)
+        rest = list(results)
+    assert first == 0 and rest == list(range(1, 40))  # in input order
+    assert ahead <= 4
