@@ -147,8 +147,7 @@ def _candidates(
         packed.sort()
         high = packed >> bits
         # Most keys are unique: only runs of equal keys are looked at further.
-        equal = high[1:] == high[:-1]
-        in_run = np.concatenate((equal, [False])) | np.concatenate(([False], equal))
+        in_run = _equal_to_a_neighbour(high)
         high, members = high[in_run], by_rank[(packed[in_run] & ((np.uint64(1) << bits) - np.uint64(1))).astype(np.int64)]
         for distance in range(1, max_bucket + 1):
             same = high[distance:] == high[:-distance]
@@ -235,18 +234,21 @@ def _pairs_sharing(h: np.ndarray, g: np.ndarray, n: int, max_df: int, min_shared
 
 def _shared_by_a_few(sorted_hashes: np.ndarray, max_df: int) -> np.ndarray:
     """Mask of the anchors that 2 to ``max_df`` entries carry (input sorted)."""
-    n = len(sorted_hashes)
-    mask = np.zeros(n, dtype=bool)
-    if n < 2:
-        return mask
     # Most anchors belong to one document: measure runs only among the shared.
-    equal = sorted_hashes[1:] == sorted_hashes[:-1]
-    mask[1:] = equal
-    mask[:-1] |= equal
-    del equal
+    mask = _equal_to_a_neighbour(sorted_hashes)
     shared = np.flatnonzero(mask)
     runs = sorted_hashes[shared]
     starts = np.flatnonzero(np.concatenate(([True], runs[1:] != runs[:-1])))
     sizes = np.diff(np.append(starts, len(runs)))
     mask[shared[~np.repeat(sizes <= max_df, sizes)]] = False
+    return mask
+
+
+def _equal_to_a_neighbour(sorted_values: np.ndarray) -> np.ndarray:
+    """Mask of the entries of a sorted array that are in runs of two or more."""
+    mask = np.zeros(len(sorted_values), dtype=bool)
+    if len(sorted_values) > 1:
+        equal = sorted_values[1:] == sorted_values[:-1]
+        mask[1:] = equal
+        mask[:-1] |= equal
     return mask

@@ -382,19 +382,28 @@ _ALL_BYTES = np.uint64((1 << 64) - 1)
 _LOW_BYTES = np.array([(1 << (8 * n)) - 1 for n in range(8)] + [(1 << 64) - 1], dtype=np.uint64)
 
 
-def splitmix64(x: np.ndarray) -> np.ndarray:
-    """The splitmix64 finaliser: an avalanching bijection on uint64 arrays."""
-    # In place on two buffers: on arrays of millions, fresh temporaries (and
-    # their page faults) cost more than the arithmetic.
-    z = x >> np.uint64(30)
+def xorshift_multiply(x: np.ndarray, shifts: tuple[int, int, int], multipliers: tuple[int, int]) -> np.ndarray:
+    """``x ^= x >> s0; x *= m0; x ^= x >> s1; x *= m1; x ^= x >> s2`` on a copy
+    of ``x``: the shape of the splitmix64 and MurmurHash3 finalisers.
+
+    In place on two buffers: on arrays of millions, fresh temporaries (and
+    their page faults) cost more than the arithmetic.
+    """
+    kind = x.dtype.type
+    z = x >> kind(shifts[0])
     z ^= x
-    z *= np.uint64(0xBF58476D1CE4E5B9)
-    t = z >> np.uint64(27)
+    z *= kind(multipliers[0])
+    t = z >> kind(shifts[1])
     z ^= t
-    z *= np.uint64(0x94D049BB133111EB)
-    np.right_shift(z, np.uint64(31), out=t)
+    z *= kind(multipliers[1])
+    np.right_shift(z, kind(shifts[2]), out=t)
     z ^= t
     return z
+
+
+def splitmix64(x: np.ndarray) -> np.ndarray:
+    """The splitmix64 finaliser: an avalanching bijection on uint64 arrays."""
+    return xorshift_multiply(x, (30, 27, 31), (0xBF58476D1CE4E5B9, 0x94D049BB133111EB))
 
 
 def sorted_unique(values: np.ndarray) -> np.ndarray:

@@ -180,12 +180,15 @@ def _sentence_passages(
     return out
 
 
-def _token_range(tokens: TokenBatch, doc: np.ndarray, start: np.ndarray, end: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Batch token indices ``[t0, t1)`` of the tokens starting inside each span."""
-    # Token starts rise within a document; with the document in the high bits
-    # they rise through the whole batch, and one search serves every span.
+def _token_keys(tokens: TokenBatch) -> np.ndarray:
+    """Token starts with their document in the high bits: they rise within a
+    document, so they rise through the whole batch and one search serves every span."""
     token_doc = np.repeat(np.arange(len(tokens), dtype=np.int64), np.diff(tokens.doc_offsets))
-    keys = (token_doc << 32) + tokens.starts
+    return (token_doc << 32) + tokens.starts
+
+
+def _token_range(keys: np.ndarray, doc: np.ndarray, start: np.ndarray, end: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Batch token indices ``[t0, t1)`` of the tokens starting inside each span."""
     return np.searchsorted(keys, (doc << 32) + start), np.searchsorted(keys, (doc << 32) + end)
 
 
@@ -214,7 +217,8 @@ def segment_batch(
     doc = np.repeat(np.arange(len(texts), dtype=np.int64), sizes)
     spans = np.fromiter(chain.from_iterable(chain.from_iterable(paragraphs)), np.int64, 2 * int(sizes.sum()))
     start, end = spans[0::2], spans[1::2]
-    t0, t1 = _token_range(tokens, doc, start, end)
+    keys = _token_keys(tokens)
+    t0, t1 = _token_range(keys, doc, start, end)
     kind = np.zeros(len(doc), dtype=np.int64)
     # Sentences are only looked for where they are needed (long paragraphs and
     # bridges): most news paragraphs are passages as they stand.
@@ -236,7 +240,7 @@ def segment_batch(
         doc, start, end, kind = (np.concatenate((a[keep], extra[:, i])) for i, a in enumerate((doc, start, end, kind)))
         order = np.argsort(doc, kind="stable")
         doc, start, end, kind = doc[order], start[order], end[order], kind[order]
-        t0, t1 = _token_range(tokens, doc, start, end)
+        t0, t1 = _token_range(keys, doc, start, end)
     chosen = np.flatnonzero((t1 - t0) >= min_tokens)
     # The same token range twice (a one-sentence paragraph and its bridge) is one passage.
     _, first_seen = np.unique(t0[chosen] * (len(tokens.starts) + 1) + t1[chosen], return_index=True)

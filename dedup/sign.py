@@ -30,7 +30,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .errors import ParameterError
-from .normalize import TokenBatch, sorted_unique, splitmix64
+from .normalize import TokenBatch, sorted_unique, splitmix64, xorshift_multiply
 from .segment import Passages
 
 __all__ = [
@@ -108,16 +108,8 @@ class Signatures:
 
 
 def _fmix32(h: np.ndarray) -> np.ndarray:
-    """The MurmurHash3 finaliser, in place on one copy of ``h``."""
-    z = h >> np.uint32(16)
-    z ^= h
-    z *= np.uint32(0x85EBCA6B)
-    t = z >> np.uint32(13)
-    z ^= t
-    z *= np.uint32(0xC2B2AE35)
-    np.right_shift(z, np.uint32(16), out=t)
-    z ^= t
-    return z
+    """The MurmurHash3 finaliser on uint32 arrays."""
+    return xorshift_multiply(h, (16, 13, 16), (0x85EBCA6B, 0xC2B2AE35))
 
 
 def shingle_hashes(tokens: TokenBatch, ngram: int) -> np.ndarray:
