@@ -1,20 +1,31 @@
 """dedup: find reused passages in news text and say where they came from.
 
-Each stage is a module of its own and is re-exported here. :func:`find_clusters`
-and :func:`cluster_files` run the pipeline up to clusters of shared passages;
+Each stage is a module of its own and is re-exported here; every step of the
+pipeline is a public, pure function with its own options object (see
+:mod:`dedup.pipeline` for the steps in order). :func:`find_clusters` and
+:func:`cluster_files` run the pipeline up to clusters of shared passages;
 :func:`find_provenance` and :func:`provenance_files` run it to the end: every
 reused span of every article, its matches and its likely origin.
 """
 
 from .align import AlignDoc, Alignment, align_pair
-from .cluster import Cluster, ClusterMember, Verified, build_clusters, group_passages, verify_pairs
+from .cluster import (
+    Cluster, ClusterMember, Verified, build_clusters, cluster_index, group_passages, verify_candidates, verify_pairs,
+)
+from .corpus import CorpusIndex, SignedBatch, SignOptions, gather_signed, index_batch, passage_rank, sign_documents
 from .errors import DedupError, InputError, ParameterError
-from .index import Candidates, anchor_pairs, band_keys, candidate_pairs, lsh_candidates, optimal_bands
+from .index import (
+    Candidates, DocumentPairs, anchor_pairs, band_keys, candidate_pairs, document_pairs, find_candidates,
+    lsh_candidates, optimal_bands,
+)
 from .ingest import Document, IngestReport, Skipped, read_documents
 from .normalize import NormalizedText, TokenBatch, normalize, token_document_frequency, tokenize_batch
+from .options import (
+    AlignOptions, AnchorOptions, CommonWordOptions, LshOptions, ProvenanceOptions, SegmentOptions, VerifyOptions,
+)
 from .pipeline import (
-    ClusterResult, Params, ProvenanceResult, SignedBatch, align_documents, cluster_files, common_words, find_clusters,
-    find_provenance, gather_signed, index_batch, passage_rank, provenance_files, sign_documents,
+    ClusterResult, Params, Progress, ProvenanceResult, align_documents, cluster_files, common_words, find_clusters,
+    find_provenance, provenance_files,
 )
 from .provenance import (
     DocumentReport, Match, NearDuplicate, ProvenanceReport, ReuseCluster, ReusedSpan, build_provenance,
@@ -26,13 +37,35 @@ from .store import DocumentStore
 __version__ = "0.1.0"
 
 __all__ = [
-    "AlignDoc", "Alignment", "DocumentReport", "Match", "NearDuplicate", "ProvenanceReport", "ProvenanceResult",
-    "ReuseCluster", "ReusedSpan", "align_documents", "align_pair", "anchor_pairs", "build_provenance",
-    "document_anchors", "find_provenance", "provenance_files", "common_words", "token_document_frequency",
-    "Candidates", "Cluster", "ClusterMember", "ClusterResult", "DedupError", "Document", "IngestReport",
-    "InputError", "NormalizedText", "Params", "ParameterError", "Passage", "Passages", "Scheme",
-    "SignedBatch", "Signatures", "Skipped", "TokenBatch", "Verified", "band_keys", "build_clusters",
-    "candidate_pairs", "lsh_candidates", "index_batch", "gather_signed", "passage_rank", "DocumentStore", "cluster_files", "find_clusters", "from_lean_minhash", "group_passages",
-    "normalize", "optimal_bands", "paragraph_spans", "read_documents", "segment_batch", "sentence_spans",
-    "sign_batch", "sign_documents", "to_lean_minhash", "tokenize_batch", "verify_pairs", "__version__",
+    # ingest
+    "Document", "IngestReport", "Skipped", "read_documents",
+    # normalize
+    "NormalizedText", "TokenBatch", "normalize", "token_document_frequency", "tokenize_batch",
+    # segment
+    "Passage", "Passages", "paragraph_spans", "segment_batch", "sentence_spans",
+    # sign
+    "Scheme", "Signatures", "document_anchors", "from_lean_minhash", "sign_batch", "to_lean_minhash",
+    # corpus: signed batches and the corpus index
+    "SignOptions", "SignedBatch", "CorpusIndex", "sign_documents", "index_batch", "gather_signed", "passage_rank",
+    # index
+    "Candidates", "DocumentPairs", "anchor_pairs", "band_keys", "candidate_pairs", "document_pairs",
+    "find_candidates", "lsh_candidates", "optimal_bands",
+    # cluster
+    "Cluster", "ClusterMember", "Verified", "build_clusters", "cluster_index", "group_passages",
+    "verify_candidates", "verify_pairs",
+    # align
+    "AlignDoc", "Alignment", "align_pair",
+    # provenance
+    "DocumentReport", "Match", "NearDuplicate", "ProvenanceReport", "ReuseCluster", "ReusedSpan", "build_provenance",
+    # options of the steps
+    "AlignOptions", "AnchorOptions", "CommonWordOptions", "LshOptions", "ProvenanceOptions", "SegmentOptions",
+    "VerifyOptions",
+    # pipeline
+    "ClusterResult", "Params", "Progress", "ProvenanceResult", "align_documents", "cluster_files", "common_words",
+    "find_clusters", "find_provenance", "provenance_files",
+    # store
+    "DocumentStore",
+    # errors
+    "DedupError", "InputError", "ParameterError",
+    "__version__",
 ]

@@ -23,27 +23,57 @@ class _Failure(click.ClickException):
 
 
 class _Progress:
-    """Documents signed so far, on stderr: redrawn in place on a terminal,
-    a line every few seconds otherwise."""
+    """Each step's progress on stderr: a tqdm bar (count, percentage and time
+    left where the total is known) on a terminal, otherwise a plain line when
+    a step starts, every few seconds while it runs, and when it ends."""
 
-    def __init__(self, stream: TextIO, every: float = 5.0) -> None:
+    def __init__(self, stream: TextIO, every: float = 10.0) -> None:
         self.stream, self.every = stream, every
         self.tty = stream.isatty()
-        self.done, self.started, self.shown = 0, time.monotonic(), time.monotonic()
+        self.step: str | None = None
+        self.bar = None
+        self.done, self.total = 0, None
+        self.started = self.shown = time.monotonic()
 
-    def __call__(self, count: int) -> None:
-        self.done += count
-        now = time.monotonic()
-        if self.tty or now - self.shown >= self.every:
-            rate = self.done / max(now - self.started, 1e-9)
-            end = "\r" if self.tty else "\n"
-            self.stream.write(f"signed {self.done:,} documents ({rate:,.0f}/s){end}")
-            self.stream.flush()
-            self.shown = now
+    def __call__(self, step: str, done: int, total: int | None) -> None:
+        if step != self.step:
+            self.close()
+            self.step, self.started, self.shown = step, time.monotonic(), 0.0
+            if self.tty:
+                from tqdm import tqdm  # only a terminal pays for it
+
+                self.bar = tqdm(total=total, desc=step, unit=_UNITS.get(step, "it"), file=self.stream,
+                                dynamic_ncols=True, leave=True, unit_scale=True)
+        self.done, self.total = done, total
+        if self.bar is not None:
+            if total is not None and self.bar.total != total:
+                self.bar.total = total
+            self.bar.update(done - self.bar.n)
+        elif time.monotonic() - self.shown >= self.every:
+            self._line()
+
+    def _line(self) -> None:
+        elapsed = time.monotonic() - self.started
+        if self.total:
+            share = self.done / self.total
+            left = f", about {elapsed / share - elapsed:,.0f} s left" if 0 < share < 1 else ""
+            figures = f"{self.done:,}/{self.total:,} {_UNITS.get(self.step or '', 'items')} ({share:.0%}{left})"
+        else:
+            figures = f"{self.done:,} {_UNITS.get(self.step or '', 'items')}"
+        self.stream.write(f"dedup: {self.step}: {figures}, {elapsed:,.1f} s\n")
+        self.stream.flush()
+        self.shown = time.monotonic()
 
     def close(self) -> None:
-        if self.tty and self.done:
-            self.stream.write("\n")
+        if self.bar is not None:
+            self.bar.close()
+            self.bar = None
+        elif self.step is not None:
+            self._line()
+        self.step = None
+
+
+_UNITS = {"sign": "documents", "candidates": "bands", "verify": "pairs", "cluster": "pairs", "align": "pairs"}
 
 
 @contextmanager
@@ -104,10 +134,12 @@ def _common(command):
     return command
 
 
-def _execute(run, write, inputs, params: Params, output, jobs, skip_bad, quiet) -> None:
-    """Run a pipeline and write its result; the caller wraps it in :func:`_run`."""
+def _execute(run, write, inputs, params: Callable[[], Params], output, jobs, skip_bad, quiet) -> None:
+    """Check the parameters, run a pipeline and write its result; the caller
+    wraps it in :func:`_run`."""
+    checked = params()  # before any input is read: a bad value fails at once
     progress = None if quiet else _Progress(sys.stderr)
-    result = run(inputs, params, skip_bad=skip_bad, jobs=default_jobs() if jobs is None else jobs, progress=progress)
+    result = run(inputs, checked, skip_bad=skip_bad, jobs=default_jobs() if jobs is None else jobs, progress=progress)
     if progress:
         progress.close()
     with _output(output) as out:
@@ -129,8 +161,8 @@ def cluster(inputs, threshold, containment_threshold, num_perm, ngram, seed, fmt
     """
     _run(lambda: _execute(
         cluster_files, lambda result, out: write_clusters(result, out, fmt), inputs,
-        Params(threshold=threshold, containment_threshold=containment_threshold, num_perm=num_perm,
-               ngram=ngram, seed=seed),
+        lambda: Params(threshold=threshold, containment_threshold=containment_threshold, num_perm=num_perm,
+                       ngram=ngram, seed=seed),
         output, jobs, skip_bad, quiet,
     ))
 
@@ -154,9 +186,9 @@ def provenance(inputs, threshold, containment_threshold, num_perm, ngram, seed, 
     """
     _run(lambda: _execute(
         provenance_files, lambda result, out: write_provenance(result, out, fmt), inputs,
-        Params(threshold=threshold, containment_threshold=containment_threshold, num_perm=num_perm,
-               ngram=ngram, seed=seed, boilerplate_documents=boilerplate_documents,
-               align_min_tokens=align_min_tokens),
+        lambda: Params(threshold=threshold, containment_threshold=containment_threshold, num_perm=num_perm,
+                       ngram=ngram, seed=seed, boilerplate_documents=boilerplate_documents,
+                       align_min_tokens=align_min_tokens),
         output, jobs, skip_bad, quiet,
     ))
 

@@ -20,10 +20,14 @@ from typing import Iterable, Sequence
 
 import numpy as np
 
-from .errors import ParameterError
+from .corpus import CorpusIndex
 from .index import Candidates
+from .options import VerifyOptions
 
-__all__ = ["Verified", "ClusterMember", "Cluster", "verify_pairs", "group_passages", "build_clusters"]
+__all__ = [
+    "Verified", "ClusterMember", "Cluster", "verify_pairs", "group_passages", "build_clusters", "verify_candidates",
+    "cluster_index",
+]
 
 _CHUNK = 1 << 16
 
@@ -83,12 +87,6 @@ def estimate(values: np.ndarray, sizes: np.ndarray, left: np.ndarray, right: np.
     return jaccard, containment
 
 
-def _check(threshold: float, containment_threshold: float) -> None:
-    for name, value in (("threshold", threshold), ("containment_threshold", containment_threshold)):
-        if not 0.0 < value <= 1.0:
-            raise ParameterError(f"{name} must be in (0, 1], got {value}")
-
-
 def verify_pairs(
     values: np.ndarray,
     sizes: np.ndarray,
@@ -98,7 +96,7 @@ def verify_pairs(
     containment_threshold: float = 0.8,
 ) -> Verified:
     """Keep the candidate pairs whose full signatures agree enough."""
-    _check(threshold, containment_threshold)
+    VerifyOptions(threshold, containment_threshold)  # checks them
     jaccard, containment = estimate(values, sizes, candidates.left, candidates.right)
     ok = (jaccard >= threshold) | (containment >= containment_threshold)
     return Verified(candidates.left[ok], candidates.right[ok], jaccard[ok], containment[ok])
@@ -129,7 +127,7 @@ def group_passages(
     lowest-ranked passage; two groups merge only if their representatives
     pass the same test as a candidate pair.
     """
-    _check(threshold, containment_threshold)
+    VerifyOptions(threshold, containment_threshold)  # checks them
     n = len(values)
     # Only passages in some verified pair can join a group: union-find runs
     # over those alone (a corpus has millions of passages, few of them shared).
@@ -201,3 +199,22 @@ def build_clusters(
         drafts.append((members, round(weakest.get(label, 1.0), 6)))
     drafts.sort(key=lambda item: [(m.doc, m.start, m.end) for m in item[0]])
     return [Cluster(f"c{i:06d}", members, sim) for i, (members, sim) in enumerate(drafts, 1)]
+
+
+def verify_candidates(index: CorpusIndex, candidates: Candidates, options: VerifyOptions = VerifyOptions()) -> Verified:
+    """Step: the candidate pairs of ``index`` whose full signatures agree enough."""
+    if index.signatures is None:
+        return verify_pairs(np.zeros((0, 1), np.uint8), np.zeros(0, np.int64), candidates)
+    return verify_pairs(index.signatures.values, index.signatures.sizes, candidates,
+                        threshold=options.threshold, containment_threshold=options.containment)
+
+
+def cluster_index(index: CorpusIndex, verified: Verified, options: VerifyOptions = VerifyOptions()) -> list[Cluster]:
+    """Step: clusters of shared passages from the verified pairs of ``index``,
+    numbered by first member (see :func:`group_passages` and :func:`build_clusters`)."""
+    if index.signatures is None or len(verified) == 0:
+        return []
+    labels = group_passages(index.signatures.values, index.signatures.sizes, verified, rank=index.rank,
+                            threshold=options.threshold, containment_threshold=options.containment)
+    p = index.passages
+    return build_clusters(labels, doc=p.doc, start=p.start, end=p.end, doc_ids=index.doc_ids, verified=verified)

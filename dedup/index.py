@@ -10,16 +10,22 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Iterable
+from typing import Callable, Iterable, Iterator
 
 import numpy as np
 
+from .corpus import CorpusIndex
 from .errors import ParameterError
-from .normalize import sorted_unique, splitmix64
+from .options import AnchorOptions, LshOptions
+from .hashing import pair_codes, sorted_unique, split_pair_codes, splitmix64
 
 __all__ = [
     "optimal_bands", "band_keys", "candidate_pairs", "lsh_candidates", "anchor_pairs", "packed_anchor_pairs", "Candidates",
+    "find_candidates", "DocumentPairs", "document_pairs",
 ]
+
+
+_LOW = np.uint64(0xFFFFFFFF)
 
 
 @lru_cache(maxsize=256)
@@ -116,14 +122,23 @@ def candidate_pairs(
 def lsh_candidates(
     values: np.ndarray, bands: int, rows: int, *,
     groups: np.ndarray, rank: np.ndarray | None = None, max_bucket: int = 32,
+    progress: Callable[[int], None] | None = None,
 ) -> Candidates:
     """:func:`candidate_pairs` of ``band_keys(values, bands, rows)``, one band at a time.
 
     Only one band's keys exist at once: a million articles' passages would
-    need gigabytes for the whole key matrix.
+    need gigabytes for the whole key matrix. ``progress`` is told how many
+    bands are done after each.
     """
     _check_bands(values, bands, rows)
-    return _candidates((_band_key(values, band, rows) for band in range(bands)), len(values), groups, rank, max_bucket)
+
+    def keys() -> Iterator[np.ndarray]:
+        for band in range(bands):
+            yield _band_key(values, band, rows)
+            if progress is not None:
+                progress(band + 1)
+
+    return _candidates(keys(), len(values), groups, rank, max_bucket)
 
 
 def _candidates(
@@ -132,36 +147,40 @@ def _candidates(
     empty = Candidates(np.zeros(0, np.int64), np.zeros(0, np.int64))
     if n < 2:
         return empty
+    if n > _LOW:
+        raise ParameterError(f"LSH takes at most 2**32 passages at once, got {n:,}")
     by_rank = _by_rank(n, rank)
-    # A band key's high bits and the passage's rank share one 64-bit word, so a
-    # plain sort (far faster than a stable argsort) groups equal keys and
-    # orders each bucket by rank. Keys that differ only in the dropped bits
-    # (about n**2 / 2**(65 - log2 n) pairs a band) become candidates that
-    # verification then rejects.
-    bits = np.uint64(max(1, (n - 1).bit_length()))
     ranks = np.empty(n, dtype=np.uint64)
     ranks[by_rank] = np.arange(n, dtype=np.uint64)
     found = []
     for column in columns:
-        packed = ((column >> bits) << bits) | ranks
+        # A band key's high 32 bits and the passage's rank share one 64-bit
+        # word, so a plain sort (far faster than a stable argsort of the keys)
+        # finds the keys carried twice. The same fixed split for any corpus
+        # size keeps buckets, and so the result, independent of how many
+        # passages there are.
+        packed = (column & ~_LOW) | ranks
         packed.sort()
-        high = packed >> bits
-        # Most keys are unique: only runs of equal keys are looked at further.
-        in_run = _equal_to_a_neighbour(high)
-        high, members = high[in_run], by_rank[(packed[in_run] & ((np.uint64(1) << bits) - np.uint64(1))).astype(np.int64)]
+        in_run = _equal_to_a_neighbour(packed >> np.uint64(32))
+        members = by_rank[(packed[in_run] & _LOW).astype(np.int64)]
+        del packed
+        # Within those few, buckets are the exact 64-bit keys, each in rank
+        # order: a stable sort of keys that are sorted by their high half
+        # already, rank within it.
+        keys = column[members]
+        order = np.argsort(keys, kind="stable")
+        keys, members = keys[order], members[order]
         for distance in range(1, max_bucket + 1):
-            same = high[distance:] == high[:-distance]
+            same = keys[distance:] == keys[:-distance]
             if not same.any():
                 break
             a = members[:-distance][same]
             b = members[distance:][same]
             keep = groups[a] != groups[b]
-            a, b = a[keep], b[keep]
-            found.append(np.minimum(a, b) * n + np.maximum(a, b))
+            found.append(pair_codes(a[keep], b[keep], n))
     if not found:
         return empty
-    codes = sorted_unique(np.concatenate(found))
-    return Candidates(codes // n, codes % n)
+    return Candidates(*split_pair_codes(sorted_unique(np.concatenate(found)), n))
 
 
 def _by_rank(n: int, rank: np.ndarray | None) -> np.ndarray:
@@ -252,3 +271,52 @@ def _equal_to_a_neighbour(sorted_values: np.ndarray) -> np.ndarray:
         mask[1:] = equal
         mask[:-1] |= equal
     return mask
+
+
+def find_candidates(index: CorpusIndex, options: LshOptions = LshOptions(), *,
+                    progress: Callable[[int], None] | None = None) -> Candidates:
+    """Step: candidate passage pairs of a corpus index, from LSH over its signatures.
+
+    Pairs are passage numbers of ``index``; passages of one document never pair.
+    """
+    if index.signatures is None:
+        return Candidates(np.zeros(0, np.int64), np.zeros(0, np.int64))
+    if index.signatures.scheme.num_perm != options.num_perm:
+        raise ParameterError(f"the index was signed with num_perm={index.signatures.scheme.num_perm}, "
+                             f"the LSH options say {options.num_perm}")
+    bands, rows = options.bands
+    return lsh_candidates(index.signatures.values, bands, rows, groups=index.passages.doc, rank=index.rank,
+                          max_bucket=options.max_bucket, progress=progress)
+
+
+@dataclass(frozen=True, eq=False)
+class DocumentPairs:
+    """Document pairs worth aligning: ``(left[i], right[i])`` are document
+    numbers of a corpus index, ``doc_ids[left[i]] < doc_ids[right[i]]``, in
+    order of (left id, right id)."""
+
+    left: np.ndarray
+    right: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.left)
+
+
+def document_pairs(index: CorpusIndex, candidates: Candidates, options: AnchorOptions = AnchorOptions()) -> DocumentPairs:
+    """Step: the document pairs to align: those with an LSH candidate passage
+    pair, and (when the index holds anchors) those sharing ``min_shared`` rare
+    shingles. Consumes ``index.anchors``, which it sorts in place."""
+    n = index.documents
+    doc = index.passages.doc
+    codes = [pair_codes(doc[candidates.left], doc[candidates.right], n)]
+    if index.anchors is not None and len(index.anchors) > 1:
+        found = packed_anchor_pairs(index.anchors, n, max_df=options.max_df, min_shared=options.min_shared)
+        codes.append(pair_codes(found.left, found.right, n))
+    left, right = split_pair_codes(sorted_unique(np.concatenate(codes)), n)
+    # Order by document ids, never by document numbers (which follow input order).
+    by_id = np.empty(n, dtype=np.int64)
+    by_id[np.argsort(np.asarray(index.doc_ids, dtype=object), kind="stable")] = np.arange(n, dtype=np.int64)
+    swap = by_id[left] > by_id[right]
+    left, right = np.where(swap, right, left), np.where(swap, left, right)
+    order = np.lexsort((by_id[right], by_id[left]))
+    return DocumentPairs(left[order], right[order])

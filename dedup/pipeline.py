@@ -1,9 +1,26 @@
-"""The order of the stages, and nothing else.
+"""The order of the steps, and the in-process engine that runs them.
 
-``sign_documents`` is the pure, batch-shaped part (normalise, tokenise, cut
-passages, sign) that runs anywhere: in-process, in worker processes, or as a
-map over partitions on a cluster engine. ``find_clusters`` gathers the signed
-batches and runs the global part (index, verify, cluster).
+Each step is a public, pure function in the module of its stage, taking its
+own options object (:mod:`dedup.options`):
+
+==========================================  =======================================
+:func:`dedup.corpus.sign_documents`         a batch of documents -> ``SignedBatch``
+:func:`dedup.corpus.index_batch`            what the corpus-wide steps keep of it
+:func:`dedup.corpus.gather_signed`          signed batches -> ``CorpusIndex``
+:func:`dedup.index.find_candidates`         corpus index -> candidate passage pairs
+:func:`dedup.cluster.verify_candidates`     candidates -> verified pairs
+:func:`dedup.cluster.cluster_index`         verified pairs -> clusters
+:func:`common_words`                        corpus index -> the corpus's function words
+:func:`dedup.index.document_pairs`          candidates + anchors -> document pairs
+:func:`align_documents`                     a batch of document pairs -> alignments
+:func:`dedup.provenance.build_provenance`   alignments -> provenance report
+==========================================  =======================================
+
+:func:`find_clusters` and :func:`find_provenance` are short recipes over
+them. The engine here runs the per-document and per-pair steps over batches,
+in worker processes with ``jobs > 1``, and keeps documents in a
+:class:`~dedup.store.DocumentStore` until the report needs them. Nothing in a
+result depends on the batch size, ``jobs`` or the input order.
 """
 
 from __future__ import annotations
@@ -11,36 +28,54 @@ from __future__ import annotations
 import os
 from collections import deque
 from concurrent.futures import Future, ProcessPoolExecutor
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from itertools import chain, islice
 from pathlib import Path
-from typing import Callable, Iterable, Iterator, Mapping, Sequence, TypeVar
+from typing import Callable, Iterable, Iterator, Mapping, Protocol, Sequence, TypeVar
 
 import numpy as np
 
 from .align import AlignDoc, Alignment, align_pair
-from .cluster import Cluster, build_clusters, group_passages, verify_pairs
+from .cluster import Cluster, cluster_index, verify_candidates
+from .corpus import CorpusIndex, SignedBatch, SignOptions, gather_signed, index_batch, sign_documents
 from .errors import ParameterError
-from .index import lsh_candidates, optimal_bands, packed_anchor_pairs
+from .index import DocumentPairs, document_pairs, find_candidates
 from .ingest import Document, IngestReport, read_documents
-from .normalize import sorted_unique, texts_for_tokens, token_document_frequency, tokenize_batch
+from .normalize import texts_for_tokens, tokenize_batch
+from .options import (
+    AlignOptions, AnchorOptions, CommonWordOptions, LshOptions, ProvenanceOptions, SegmentOptions, VerifyOptions,
+    reject,
+)
 from .provenance import ProvenanceReport, build_provenance
-from .segment import Passages, segment_batch
-from .sign import Scheme, Signatures, document_anchors, sign_batch
+from .sign import Scheme
 from .store import DocumentStore
 
 T = TypeVar("T")
 
 __all__ = [
-    "Params", "SignedBatch", "ClusterResult", "ProvenanceResult", "sign_documents", "index_batch", "gather_signed",
-    "passage_rank", "align_documents", "common_words", "find_clusters", "cluster_files", "find_provenance",
-    "provenance_files",
+    "Params", "Progress", "ClusterResult", "ProvenanceResult", "align_documents", "common_words", "find_clusters",
+    "cluster_files", "find_provenance", "provenance_files", "default_jobs",
 ]
+
+class Progress(Protocol):
+    """What the pipeline tells as it goes: ``progress(step, done, total)``.
+
+    ``done`` items of ``step`` are finished, of ``total`` when that is known
+    (else None); each step is first told with ``done=0``. Steps, in order:
+    ``sign`` (documents), ``candidates`` (LSH bands), ``verify`` (candidate
+    pairs), ``cluster`` (verified pairs), then for provenance ``pairs``,
+    ``align`` (document pairs) and ``provenance``. The library never prints:
+    the command line draws these on stderr.
+    """
+
+    def __call__(self, step: str, done: int, total: int | None) -> None: ...
 
 
 @dataclass(frozen=True)
 class Params:
-    """Parameters of a run. Stages take the ones they need as keywords."""
+    """Parameters of a run: the flat set a user chooses. Each step gets its own
+    options object from them (``params.lsh``, ``params.align``, ...), all built,
+    and so all checked, when ``Params`` is."""
 
     threshold: float = 0.5
     containment_threshold: float = 0.8
@@ -70,50 +105,47 @@ class Params:
     common_min_documents: int = 50
 
     def __post_init__(self) -> None:
-        if not 0.0 < self.threshold < 1.0:
-            raise ParameterError(f"threshold must be strictly between 0 and 1, got {self.threshold}")
-        if not 0.0 < self.containment_threshold <= 1.0:
-            raise ParameterError(f"containment_threshold must be in (0, 1], got {self.containment_threshold}")
-        if self.batch_size < 1 or self.max_bucket < 1:
-            raise ParameterError("batch_size and max_bucket must be at least 1")
-        Scheme(num_perm=self.num_perm, seed=self.seed, ngram=self.ngram)  # checks them
+        if not isinstance(self.batch_size, int) or self.batch_size < 1:
+            reject(Params, "batch_size", "be at least 1", self.batch_size)
+        for options in ("scheme", "segment", "lsh", "verify", "anchor", "common", "align", "provenance"):
+            getattr(self, options)
 
     @property
     def scheme(self) -> Scheme:
         return Scheme(num_perm=self.num_perm, seed=self.seed, ngram=self.ngram)
 
+    @property
+    def segment(self) -> SegmentOptions:
+        return SegmentOptions(self.min_tokens, self.max_tokens, self.window, self.stride, self.bridges)
 
-@dataclass(frozen=True, eq=False)
-class SignedBatch:
-    """What the per-document stages make of one batch of documents."""
+    def sign_options(self, anchors: bool = False) -> SignOptions:
+        """Options of :func:`~dedup.corpus.sign_documents`; ``anchors`` for provenance."""
+        return SignOptions(self.scheme, self.segment, anchors)
 
-    doc_ids: tuple[str, ...]
-    passages: Passages
-    signatures: Signatures
-    anchors: tuple[np.ndarray, np.ndarray] | None = None  # (document index, shingle hash)
-    vocabulary: tuple[np.ndarray, np.ndarray] | None = None  # (token hash, documents using it)
+    @property
+    def lsh(self) -> LshOptions:
+        return LshOptions(self.threshold, self.num_perm, self.max_bucket)
 
+    @property
+    def verify(self) -> VerifyOptions:
+        return VerifyOptions(self.threshold, self.containment_threshold)
 
-def sign_documents(documents: Sequence[Document], params: Params = Params(), anchors: bool = False) -> SignedBatch:
-    """Normalise, tokenise, segment and sign one batch. Pure and picklable.
+    @property
+    def anchor(self) -> AnchorOptions:
+        return AnchorOptions(self.anchor_max_df, self.anchor_min_shared)
 
-    With ``anchors``, also every document's distinct shingle hashes, which
-    provenance uses to find document pairs that share less than a passage.
-    """
-    tokens = tokenize_batch(texts_for_tokens([d.text for d in documents]))
-    passages = segment_batch(
-        [d.text for d in documents],
-        tokens,
-        min_tokens=max(params.min_tokens, params.ngram),
-        max_tokens=params.max_tokens,
-        window=params.window,
-        stride=params.stride,
-        bridges=params.bridges,
-    )
-    signatures = sign_batch(tokens, passages, params.scheme)
-    found = document_anchors(tokens, params.ngram) if anchors else None
-    vocabulary = token_document_frequency(tokens) if anchors else None
-    return SignedBatch(tuple(d.id for d in documents), passages, signatures, found, vocabulary)
+    @property
+    def common(self) -> CommonWordOptions:
+        return CommonWordOptions(self.common_word_share, self.common_min_documents)
+
+    @property
+    def align(self) -> AlignOptions:
+        return AlignOptions(self.seed_ngram, self.max_gap, self.align_min_tokens, self.align_min_density,
+                            self.rescue_similarity)
+
+    @property
+    def provenance(self) -> ProvenanceOptions:
+        return ProvenanceOptions(self.boilerplate_documents, self.near_duplicate_coverage)
 
 
 @dataclass(frozen=True, eq=False)
@@ -127,51 +159,106 @@ class ClusterResult:
     params: Params = Params()
 
 
-def _batches(documents: Iterable[Document], size: int) -> Iterator[list[Document]]:
-    iterator = iter(documents)
+@dataclass(frozen=True, eq=False)
+class ProvenanceResult:
+    """The provenance report of a run, with the documents behind it."""
+
+    report: ProvenanceReport
+    documents: Mapping[str, Document]
+    stats: dict[str, int]
+    ingest: IngestReport = field(default_factory=IngestReport)
+    params: Params = Params()
+
+
+# ---------------------------------------------------------------------------
+# Steps that live here: they join other steps' outputs.
+
+
+def common_words(index: CorpusIndex, options: CommonWordOptions = CommonWordOptions()) -> np.ndarray:
+    """Step: sorted hashes (``hash >> 16``) of the words that at least
+    ``options.share`` of the index's documents use: a corpus's own function
+    words, in any language. Empty below ``options.min_documents`` documents."""
+    if index.documents < options.min_documents or index.vocabulary is None:
+        return np.zeros(0, np.uint64)
+    hashes, counts = index.vocabulary
+    return hashes[counts >= options.share * index.documents]
+
+
+def align_documents(
+    pairs: Sequence[tuple[Document, Document]], options: AlignOptions = AlignOptions(),
+    common: np.ndarray | None = None,
+) -> list[Alignment]:
+    """Step: align a batch of document pairs. Pure and picklable.
+
+    ``common`` holds the corpus's frequent words (see :func:`common_words`),
+    which alignment does not count as shared content.
+    """
+    unique = {d.id: d for pair in pairs for d in pair}
+    ids = sorted(unique)
+    tokens = tokenize_batch(texts_for_tokens([unique[i].text for i in ids]))
+    views = {i: AlignDoc.from_batch(i, unique[i].text, tokens, k, common) for k, i in enumerate(ids)}
+    out: list[Alignment] = []
+    for a, b in pairs:
+        out.extend(align_pair(
+            views[a.id], views[b.id], seed_ngram=options.seed_ngram, max_gap=options.max_gap,
+            min_tokens=options.min_tokens, min_density=options.min_density, max_repeats=options.max_repeats,
+            rescue_similarity=options.rescue_similarity,
+        ))
+    return out
+
+
+# ---------------------------------------------------------------------------
+# The in-process engine
+
+
+def _step(progress: Progress | None, name: str, done: int = 0, total: int | None = None) -> None:
+    if progress is not None:
+        progress(name, done, total)
+
+
+def _check_jobs(jobs: int) -> None:
+    if not isinstance(jobs, int) or jobs < 1:
+        raise ParameterError(f"--jobs must be at least 1, got {jobs!r}")
+
+
+def _batches(items: Iterable[T], size: int) -> Iterator[list[T]]:
+    iterator = iter(items)
     while batch := list(islice(iterator, size)):
         yield batch
 
 
-def index_batch(signed: SignedBatch) -> SignedBatch:
-    """What the corpus-wide stages keep of a signed batch: 8-bit signatures
-    (see :meth:`Signatures.bbit`) and 32-bit passage columns, about 150 bytes
-    a passage instead of 560. Pure, so it runs where the batch was signed."""
-    p = signed.passages
-    narrow = np.int32 if len(p) == 0 or int(p.end.max()) < 2**31 else np.int64
-    passages = Passages(*(getattr(p, f).astype(narrow) for f in ("doc", "start", "end", "token_start", "token_end")),
-                        p.kind)
-    narrowed = signed.signatures.bbit(8)
-    return replace(signed, passages=passages, signatures=replace(narrowed, sizes=narrowed.sizes.astype(np.int32)))
-
-
-def _sign_for_index(documents: Sequence[Document], params: Params, anchors: bool) -> SignedBatch:
-    return index_batch(sign_documents(documents, params, anchors))
+def _sign_for_index(documents: Sequence[Document], options: SignOptions) -> SignedBatch:
+    return index_batch(sign_documents(documents, options))
 
 
 def _signed(
-    documents: Iterable[Document], params: Params, jobs: int, store: DocumentStore,
-    progress: Callable[[int], None] | None, anchors: bool,
+    documents: Iterable[Document], options: SignOptions, batch_size: int, jobs: int, store: DocumentStore,
+    progress: Progress | None,
 ) -> Iterator[SignedBatch]:
+    """Signed batches in input order; every document goes into ``store`` on its way."""
     def remember(batch: list[Document]) -> list[Document]:
         store.add(batch)
         return batch
 
-    batches = (remember(b) for b in _batches(documents, params.batch_size))
-    first = list(islice(batches, 2))
-    batches = chain(first, batches)
+    done = 0
+    _step(progress, "sign")
+    for signed in _parallel_map(_sign_for_index, (remember(b) for b in _batches(documents, batch_size)), jobs,
+                                options):
+        done += len(signed.doc_ids)
+        _step(progress, "sign", done)
+        yield signed
+
+
+def _parallel_map(fn: Callable[..., T], items: Iterable[object], jobs: int, *args: object) -> Iterator[T]:
+    """``fn(item, *args)`` for each item, in input order, on ``jobs`` processes."""
+    items = iter(items)
+    first = list(islice(items, 2))
     if jobs <= 1 or len(first) < 2:  # a pool costs more than it saves on one batch
-        for batch in batches:
-            signed = _sign_for_index(batch, params, anchors)
-            if progress:
-                progress(len(signed.doc_ids))
-            yield signed
+        for item in chain(first, items):
+            yield fn(item, *args)
         return
     with ProcessPoolExecutor(max_workers=jobs) as pool:
-        for signed in _ordered_map(pool, jobs, _sign_for_index, batches, params, anchors):
-            if progress:
-                progress(len(signed.doc_ids))
-            yield signed
+        yield from _ordered_map(pool, jobs, fn, chain(first, items), *args)
 
 
 def _ordered_map(pool: ProcessPoolExecutor, jobs: int, fn: Callable[..., T], items: Iterable[object],
@@ -188,103 +275,25 @@ def _ordered_map(pool: ProcessPoolExecutor, jobs: int, fn: Callable[..., T], ite
         yield pending.popleft().result()
 
 
-_PASSAGE_FIELDS = ("doc", "start", "end", "token_start", "token_end", "kind")
+def _index(documents: Iterable[Document], params: Params, jobs: int, progress: Progress | None,
+           anchors: bool) -> tuple[CorpusIndex, DocumentStore]:
+    _check_jobs(jobs)
+    store = DocumentStore()
+    signed = _signed(documents, params.sign_options(anchors), params.batch_size, jobs, store, progress)
+    return gather_signed(signed), store
 
 
-class _Columns:
-    """The corpus's passage columns and signatures, gathered batch by batch.
-
-    A million articles make gigabytes of signatures, which must not be held
-    twice: batches are merged into blocks of about 64 MiB as they arrive, and
-    at the end each block is copied into the final arrays and released (a
-    block that large has its own memory map, which goes back to the system
-    at once).
-    """
-
-    _BLOCK_BYTES = 64 << 20
-
-    def __init__(self) -> None:
-        self.doc_ids: list[str] = []
-        self.scheme: Scheme | None = None
-        self._batches: list[dict[str, np.ndarray]] = []
-        self._batch_bytes = 0
-        self._blocks: list[dict[str, np.ndarray]] = []
-
-    def add(self, signed: SignedBatch) -> None:
-        columns = {f: getattr(signed.passages, f) for f in _PASSAGE_FIELDS}
-        columns["doc"] = columns["doc"] + len(self.doc_ids)
-        columns["values"] = signed.signatures.values
-        columns["sizes"] = signed.signatures.sizes
-        self.doc_ids.extend(signed.doc_ids)
-        self.scheme = signed.signatures.scheme
-        self._batches.append(columns)
-        self._batch_bytes += sum(c.nbytes for c in columns.values())
-        if self._batch_bytes >= self._BLOCK_BYTES:
-            self._merge()
-
-    def _merge(self) -> None:
-        if self._batches:
-            self._blocks.append({f: np.concatenate([b[f] for b in self._batches]) for f in self._batches[0]})
-        self._batches, self._batch_bytes = [], 0
-
-    def finish(self) -> tuple[list[str], Passages, Signatures | None]:
-        self._merge()
-        if not self._blocks or not sum(len(b["doc"]) for b in self._blocks):
-            return self.doc_ids, Passages(*([np.zeros(0, np.int64)] * 5), np.zeros(0, np.uint8)), None
-        n = sum(len(b["doc"]) for b in self._blocks)
-        first = self._blocks[0]
-        # A batch may have needed wider columns than the others (a document of
-        # over 2**31 characters): the widest dtype wins.
-        out = {f: np.empty((n, *a.shape[1:]), dtype=np.result_type(*(b[f] for b in self._blocks)))
-               for f, a in first.items()}
-        at = 0
-        while self._blocks:
-            block = self._blocks.pop(0)
-            size = len(block["doc"])
-            for f, column in block.items():
-                out[f][at : at + size] = column
-            at += size
-            del block
-        assert self.scheme is not None
-        passages = Passages(*(out[f] for f in _PASSAGE_FIELDS))
-        return self.doc_ids, passages, Signatures(out["values"], out["sizes"], self.scheme)
-
-
-def _without_columns(signed: SignedBatch) -> SignedBatch:
-    """A batch with empty passages and signatures (copies, not views, which
-    would keep the full arrays alive): what provenance needs once those are
-    gathered."""
-    p, s = signed.passages, signed.signatures
-    return replace(signed, passages=Passages(*(getattr(p, f)[:0].copy() for f in _PASSAGE_FIELDS)),
-                   signatures=replace(s, values=s.values[:0].copy(), sizes=s.sizes[:0].copy()))
-
-
-def gather_signed(batches: Iterable[SignedBatch]) -> tuple[list[str], Passages, Signatures | None]:
-    """The corpus-wide columns of signed batches (best made by :func:`index_batch`):
-    document ids, passages with corpus document numbers, and signatures (None
-    when no passage was cut). Each batch is dropped as soon as it is copied."""
-    columns = _Columns()
-    for b in batches:
-        columns.add(b)
-    return columns.finish()
-
-
-def passage_rank(doc_ids: Sequence[str], passages: Passages) -> np.ndarray:
-    """Rank of each passage by (document id, start, end, kind): input order plays no part.
-
-    Passages arrive grouped by document and, within one, in (start, end,
-    kind) order (as :func:`segment_batch` cuts them), so only the documents
-    need sorting.
-    """
-    n_docs = len(doc_ids)
-    doc = passages.doc.astype(np.int64)
-    counts = np.bincount(doc, minlength=n_docs)
-    first_index = np.zeros(n_docs, dtype=np.int64)
-    np.cumsum(counts[:-1], out=first_index[1:])
-    by_id = np.argsort(np.asarray(doc_ids, dtype=object), kind="stable")
-    first_rank = np.zeros(n_docs, dtype=np.int64)
-    first_rank[by_id] = np.concatenate(([0], np.cumsum(counts[by_id])[:-1]))
-    return first_rank[doc] + (np.arange(len(doc), dtype=np.int64) - first_index[doc])
+def _clusters(index: CorpusIndex, params: Params, progress: Progress | None) -> tuple[list[Cluster], object, dict]:
+    bands = params.lsh.bands[0]
+    _step(progress, "candidates", 0, bands)
+    candidates = find_candidates(index, params.lsh, progress=lambda done: _step(progress, "candidates", done, bands))
+    _step(progress, "verify", 0, len(candidates))
+    verified = verify_candidates(index, candidates, params.verify)
+    _step(progress, "cluster", 0, len(verified))
+    clusters = cluster_index(index, verified, params.verify)
+    stats = {"documents": index.documents, "passages": len(index.passages), "candidates": len(candidates),
+             "verified": len(verified), "clusters": len(clusters)}
+    return clusters, candidates, stats
 
 
 def find_clusters(
@@ -292,12 +301,10 @@ def find_clusters(
     params: Params = Params(),
     *,
     jobs: int = 1,
-    progress: Callable[[int], None] | None = None,
+    progress: Progress | None = None,
     ingest: IngestReport | None = None,
 ) -> ClusterResult:
-    """Run the whole pipeline up to verified clusters of shared passages.
-
-    ``progress`` is called with the number of documents in each signed batch.
+    """Run the pipeline up to verified clusters of shared passages.
 
     >>> from dedup import Document, find_clusters
     >>> shared = "The Office aims to have a close relationship with Security Council bodies and Member States."
@@ -305,150 +312,19 @@ def find_clusters(
     >>> [(m.doc, m.start, m.end) for c in result.clusters for m in c.members]
     [('a', 0, 103), ('b', 0, 99)]
     """
-    return _cluster_run(documents, params, jobs, progress, ingest, anchors=False)[0]
-
-
-def _cluster_run(
-    documents: Iterable[Document], params: Params, jobs: int,
-    progress: Callable[[int], None] | None, ingest: IngestReport | None, *, anchors: bool,
-) -> tuple[ClusterResult, list[tuple[str, str]], np.ndarray]:
-    """Clusters, the document pairs worth aligning (those with an LSH
-    candidate passage pair and, with ``anchors``, those sharing rare
-    shingles), and the corpus's common words (with ``anchors``)."""
-    if jobs < 1:
-        raise ParameterError(f"jobs must be at least 1, got {jobs}")
-    kept = DocumentStore()
-    columns = _Columns()
-    vocabularies: list[SignedBatch] = []  # for provenance
-    anchor_keys: list[np.ndarray] = []  # for provenance: anchor << 32 | document, 8 bytes each
-    for signed in _signed(documents, params, jobs, kept, progress, anchors):
-        if anchors:
-            anchor_keys.append(_packed_anchors(signed, len(columns.doc_ids)))
-            vocabularies.append(_without_columns(replace(signed, anchors=None)))
-        columns.add(signed)
-    anchor_codes = _anchor_pair_codes(anchor_keys, len(columns.doc_ids), params) if anchors else np.zeros(0, np.int64)
-    common = common_words(vocabularies, params) if anchors else np.zeros(0, np.uint64)
-    del vocabularies
-    doc_ids, passages, signatures = columns.finish()
-    stats = {"documents": len(doc_ids), "passages": len(passages), "candidates": 0, "verified": 0, "clusters": 0}
-    if signatures is None or len(passages) == 0:
-        return ClusterResult([], kept, stats, ingest or IngestReport(), params), _pairs(doc_ids, anchor_codes), common
-    bands, rows = optimal_bands(params.threshold, params.num_perm)
-    rank = passage_rank(doc_ids, passages)
-    candidates = lsh_candidates(
-        signatures.values, bands, rows, groups=passages.doc, rank=rank, max_bucket=params.max_bucket
-    )
-    verified = verify_pairs(
-        signatures.values, signatures.sizes, candidates,
-        threshold=params.threshold, containment_threshold=params.containment_threshold,
-    )
-    labels = group_passages(
-        signatures.values, signatures.sizes, verified, rank=rank,
-        threshold=params.threshold, containment_threshold=params.containment_threshold,
-    )
-    clusters = build_clusters(
-        labels, doc=passages.doc, start=passages.start, end=passages.end, doc_ids=doc_ids, verified=verified
-    )
-    stats.update(candidates=len(candidates), verified=len(verified), clusters=len(clusters))
-    left, right = passages.doc[candidates.left].astype(np.int64), passages.doc[candidates.right].astype(np.int64)
-    lsh_codes = np.minimum(left, right) * len(doc_ids) + np.maximum(left, right)
-    pairs = _pairs(doc_ids, np.concatenate([lsh_codes, anchor_codes]))
-    return ClusterResult(clusters, kept, stats, ingest or IngestReport(), params), pairs, common
-
-
-def _packed_anchors(signed: SignedBatch, offset: int) -> np.ndarray:
-    """A batch's anchors as keys ``shingle hash << 32 | corpus document number``."""
-    if signed.anchors is None:
-        return np.zeros(0, np.uint64)
-    if offset + len(signed.doc_ids) > 2**32:
-        raise ParameterError("provenance takes at most 2**32 documents per run")
-    docs, hashes = signed.anchors
-    return (hashes.astype(np.uint64) << np.uint64(32)) | (docs + offset).astype(np.uint64)
-
-
-def _anchor_pair_codes(keys: list[np.ndarray], documents: int, params: Params) -> np.ndarray:
-    if not keys:
-        return np.zeros(0, np.int64)
-    joined = np.concatenate(keys)
-    keys.clear()  # the caller's list: each batch's keys go as soon as they are joined
-    found = packed_anchor_pairs(joined, documents, max_df=params.anchor_max_df, min_shared=params.anchor_min_shared)
-    return found.left * documents + found.right
-
-
-def common_words(batches: Sequence[SignedBatch], params: Params) -> np.ndarray:
-    """Sorted hashes of the words that at least ``common_word_share`` of all
-    documents use: a corpus's own function words, in any language."""
-    documents = sum(len(b.doc_ids) for b in batches)
-    vocabularies = [b.vocabulary for b in batches if b.vocabulary is not None]
-    if documents < params.common_min_documents or not vocabularies:
-        return np.zeros(0, np.uint64)
-    hashes = np.concatenate([v[0] for v in vocabularies])
-    counts = np.concatenate([v[1] for v in vocabularies])
-    unique, inverse = np.unique(hashes, return_inverse=True)
-    totals = np.bincount(inverse, weights=counts, minlength=len(unique))
-    return unique[totals >= params.common_word_share * documents]
-
-
-def _pairs(doc_ids: Sequence[str], codes: np.ndarray) -> list[tuple[str, str]]:
-    """Document id pairs from codes ``low * n + high``, each once, sorted by id."""
-    n = len(doc_ids)
-    out = set()
-    for c in sorted_unique(codes).tolist():
-        a, b = doc_ids[c // n], doc_ids[c % n]
-        out.add((a, b) if a < b else (b, a))
-    return sorted(out)
-
-
-def cluster_files(
-    inputs: Iterable[str | Path],
-    params: Params = Params(),
-    *,
-    skip_bad: bool = False,
-    jobs: int = 1,
-    progress: Callable[[int], None] | None = None,
-) -> ClusterResult:
-    """:func:`find_clusters` over files, folders, JSON Lines/CSV dumps or ``-`` (stdin)."""
-    report = IngestReport()
-    documents = read_documents(inputs, skip_bad=skip_bad, report=report)
-    return find_clusters(documents, params, jobs=jobs, progress=progress, ingest=report)
-
-
-def align_documents(
-    pairs: Sequence[tuple[Document, Document]], params: Params = Params(), common: np.ndarray | None = None
-) -> list[Alignment]:
-    """Align a batch of document pairs. Pure and picklable, like :func:`sign_documents`.
-
-    ``common`` holds the corpus's frequent words (see :func:`common_words`),
-    which alignment does not count as shared content.
-    """
-    unique = {d.id: d for pair in pairs for d in pair}
-    ids = sorted(unique)
-    tokens = tokenize_batch(texts_for_tokens([unique[i].text for i in ids]))
-    views = {i: AlignDoc.from_batch(i, unique[i].text, tokens, k, common) for k, i in enumerate(ids)}
-    out: list[Alignment] = []
-    for a, b in pairs:
-        out.extend(
-            align_pair(
-                views[a.id], views[b.id], seed_ngram=params.seed_ngram, max_gap=params.max_gap,
-                min_tokens=params.align_min_tokens, min_density=params.align_min_density,
-                rescue_similarity=params.rescue_similarity,
-            )
-        )
-    return out
-
-
-@dataclass(frozen=True, eq=False)
-class ProvenanceResult:
-    """The provenance report of a run, with the clusters and documents behind it."""
-
-    report: ProvenanceReport
-    documents: dict[str, Document]
-    stats: dict[str, int]
-    ingest: IngestReport = field(default_factory=IngestReport)
-    params: Params = Params()
+    index, store = _index(documents, params, jobs, progress, anchors=False)
+    clusters, _, stats = _clusters(index, params, progress)
+    return ClusterResult(clusters, store, stats, ingest or IngestReport(), params)
 
 
 _PAIRS_PER_BATCH = 512
+
+
+def _pair_batches(pairs: DocumentPairs, doc_ids: Sequence[str], documents: Mapping[str, Document]
+                  ) -> Iterator[list[tuple[Document, Document]]]:
+    for lo in range(0, len(pairs), _PAIRS_PER_BATCH):
+        left, right = pairs.left[lo : lo + _PAIRS_PER_BATCH].tolist(), pairs.right[lo : lo + _PAIRS_PER_BATCH].tolist()
+        yield [(documents[doc_ids[a]], documents[doc_ids[b]]) for a, b in zip(left, right)]
 
 
 def find_provenance(
@@ -456,7 +332,7 @@ def find_provenance(
     params: Params = Params(),
     *,
     jobs: int = 1,
-    progress: Callable[[int], None] | None = None,
+    progress: Progress | None = None,
     ingest: IngestReport | None = None,
 ) -> ProvenanceResult:
     """Every reused span of every document, what it matches and where it came from.
@@ -470,27 +346,42 @@ def find_provenance(
     >>> [(s.start, s.end, s.role, s.origin) for s in result.report.documents[1].spans]
     [(0, 148, 'copy', 'a')]
     """
-    clustered, pairs, common = _cluster_run(documents, params, jobs, progress, ingest, anchors=True)
-    docs = clustered.documents
-    batches = (
-        [(docs[a], docs[b]) for a, b in pairs[i : i + _PAIRS_PER_BATCH]]
-        for i in range(0, len(pairs), _PAIRS_PER_BATCH)
-    )
+    index, store = _index(documents, params, jobs, progress, anchors=True)
+    _, candidates, stats = _clusters(index, params, progress)
+    _step(progress, "pairs")
+    common = common_words(index, params.common)
+    pairs = document_pairs(index, candidates, params.anchor)
+    doc_ids = index.doc_ids
+    del index, candidates  # alignment needs only the documents
     alignments: list[Alignment] = []
-    if jobs > 1 and len(pairs) > _PAIRS_PER_BATCH:
-        with ProcessPoolExecutor(max_workers=jobs) as pool:
-            for found in _ordered_map(pool, jobs, align_documents, batches, params, common):
-                alignments.extend(found)
-    else:
-        for batch in batches:
-            alignments.extend(align_documents(batch, params, common))
-    report = build_provenance(
-        docs, alignments, boilerplate_documents=params.boilerplate_documents,
-        near_duplicate_coverage=params.near_duplicate_coverage,
-    )
-    stats = {**clustered.stats, "document_pairs": len(pairs), "alignments": len(alignments),
-             "reuse_clusters": len(report.clusters)}
-    return ProvenanceResult(report, docs, stats, clustered.ingest, params)
+    _step(progress, "align", 0, len(pairs))
+    batches = _pair_batches(pairs, doc_ids, store)
+    done = 0
+    for found in _parallel_map(align_documents, batches, jobs, params.align, common):
+        alignments.extend(found)
+        done = min(len(pairs), done + _PAIRS_PER_BATCH)
+        _step(progress, "align", done, len(pairs))
+    _step(progress, "provenance")
+    options = params.provenance
+    report = build_provenance(store, alignments, boilerplate_documents=options.boilerplate_documents,
+                              near_duplicate_coverage=options.near_duplicate_coverage,
+                              min_overlap=options.min_overlap)
+    stats.update(document_pairs=len(pairs), alignments=len(alignments), reuse_clusters=len(report.clusters))
+    return ProvenanceResult(report, store, stats, ingest or IngestReport(), params)
+
+
+def cluster_files(
+    inputs: Iterable[str | Path],
+    params: Params = Params(),
+    *,
+    skip_bad: bool = False,
+    jobs: int = 1,
+    progress: Progress | None = None,
+) -> ClusterResult:
+    """:func:`find_clusters` over files, folders, JSON Lines/CSV dumps or ``-`` (stdin)."""
+    report = IngestReport()
+    documents = read_documents(inputs, skip_bad=skip_bad, report=report)
+    return find_clusters(documents, params, jobs=jobs, progress=progress, ingest=report)
 
 
 def provenance_files(
@@ -499,7 +390,7 @@ def provenance_files(
     *,
     skip_bad: bool = False,
     jobs: int = 1,
-    progress: Callable[[int], None] | None = None,
+    progress: Progress | None = None,
 ) -> ProvenanceResult:
     """:func:`find_provenance` over files, folders, JSON Lines/CSV dumps or ``-`` (stdin)."""
     report = IngestReport()

@@ -19,7 +19,7 @@ from typing import Iterator, Sequence
 
 import numpy as np
 
-from .errors import ParameterError
+from .options import SegmentOptions
 from .normalize import TokenBatch
 
 __all__ = ["Passage", "Passages", "paragraph_spans", "sentence_spans", "segment_batch", "PASSAGE_KINDS"]
@@ -146,15 +146,6 @@ def sentence_spans(text: str, start: int = 0, end: int | None = None) -> list[tu
     return [(s, e) for s, e in spans if e > s]
 
 
-def _check(min_tokens: int, max_tokens: int, window: int, stride: int) -> None:
-    if min_tokens < 1:
-        raise ParameterError(f"min_tokens must be at least 1, got {min_tokens}")
-    if max_tokens < min_tokens:
-        raise ParameterError(f"max_tokens ({max_tokens}) must be at least min_tokens ({min_tokens})")
-    if window < 1 or not 1 <= stride <= window:
-        raise ParameterError(f"need window >= 1 and 1 <= stride <= window, got window={window}, stride={stride}")
-
-
 def _sentence_passages(
     text: str, paragraphs: Sequence[tuple[int, int]], counts: Sequence[int], *,
     max_tokens: int, window: int, stride: int, bridges: bool,
@@ -211,7 +202,7 @@ def segment_batch(
     ``min_tokens`` tokens are dropped (too short to say anything about reuse),
     and so are repeats of a passage already cut.
     """
-    _check(min_tokens, max_tokens, window, stride)
+    SegmentOptions(min_tokens, max_tokens, window, stride, bridges)  # checks them
     paragraphs = [paragraph_spans(t) for t in texts]
     sizes = np.array([len(p) for p in paragraphs], dtype=np.int64)
     doc = np.repeat(np.arange(len(texts), dtype=np.int64), sizes)

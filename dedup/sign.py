@@ -30,7 +30,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from .errors import ParameterError
-from .normalize import TokenBatch, sorted_unique, splitmix64, xorshift_multiply
+from .hashing import fmix32, sorted_unique, splitmix64
+from .normalize import TokenBatch
+from .options import option_field, reject
 from .segment import Passages
 
 __all__ = [
@@ -52,21 +54,19 @@ _CHUNK_CELLS = 1 << 23
 class Scheme:
     """Everything that must match for two signatures to be comparable."""
 
-    num_perm: int = 128
-    seed: int = 1
-    ngram: int = 5
+    num_perm: int = option_field(128, "--num-perm")
+    seed: int = option_field(1, "--seed")
+    ngram: int = option_field(5, "--ngram")
     shingle_hash: str = SHINGLE_HASH
     permutation: str = PERMUTATION
 
     def __post_init__(self) -> None:
-        if not 1 <= self.num_perm <= 4096:
-            raise ParameterError(f"num_perm must be between 1 and 4096, got {self.num_perm}")
-        if not 1 <= self.ngram <= 32:
-            raise ParameterError(f"ngram must be between 1 and 32, got {self.ngram}")
-        if not 0 <= self.seed < 2**32:
-            raise ParameterError(f"seed must be between 0 and 2**32-1, got {self.seed}")
+        for name, low, high in (("num_perm", 1, 4096), ("ngram", 1, 32), ("seed", 0, 2**32 - 1)):
+            value = getattr(self, name)
+            if not isinstance(value, int) or isinstance(value, bool) or not low <= value <= high:
+                reject(Scheme, name, f"be between {low} and {high}", value)
         if self.permutation not in PERMUTATIONS:
-            raise ParameterError(f"permutation must be one of {', '.join(PERMUTATIONS)}, got {self.permutation!r}")
+            reject(Scheme, "permutation", f"be one of {', '.join(PERMUTATIONS)}", self.permutation)
 
     def permutations(self) -> tuple[np.ndarray, np.ndarray]:
         """The (a, b) parameters, drawn as datasketch draws them for ``seed``."""
@@ -103,13 +103,8 @@ class Signatures:
         if self.values.dtype != np.uint32:
             raise ParameterError(f"only 32-bit signatures can be cut to {bits} bits, got {self.values.dtype}")
         with np.errstate(over="ignore"):
-            mixed = _fmix32(self.values)
+            mixed = fmix32(self.values)
         return Signatures(mixed.astype(np.uint8 if bits == 8 else np.uint16), self.sizes, self.scheme)
-
-
-def _fmix32(h: np.ndarray) -> np.ndarray:
-    """The MurmurHash3 finaliser on uint32 arrays."""
-    return xorshift_multiply(h, (16, 13, 16), (0x85EBCA6B, 0xC2B2AE35))
 
 
 def shingle_hashes(tokens: TokenBatch, ngram: int) -> np.ndarray:
@@ -184,7 +179,7 @@ def _sign_affine(shingles: np.ndarray, index: np.ndarray, sizes: np.ndarray, sch
         # Whole passages per chunk, so reduceat never splits one.
         last = int(np.searchsorted(bounds, bounds[first] + per_chunk, side="right")) - 1
         last = max(last, first + 1)
-        hv = _fmix32(shingles[index[bounds[first] : bounds[last]]])
+        hv = fmix32(shingles[index[bounds[first] : bounds[last]]])
         with np.errstate(over="ignore"):
             permuted = hv[:, None] * a[None, :] + b[None, :]
         values[first:last] = np.minimum.reduceat(permuted, bounds[first:last] - bounds[first], axis=0)
@@ -211,8 +206,8 @@ def _sign_oph(hashes: np.ndarray, sizes: np.ndarray, scheme: Scheme) -> np.ndarr
     """One-permutation hashing of passages whose shingle hashes are concatenated."""
     k, m = scheme.num_perm, SAMPLES_PER_SHINGLE
     with np.errstate(over="ignore"):
-        salts = _fmix32(np.arange(1, m + 1, dtype=np.uint32) * np.uint32(0x5BD1E995) ^ np.uint32(scheme.seed))
-        h = _fmix32(hashes[:, None] ^ salts[None, :]).ravel()
+        salts = fmix32(np.arange(1, m + 1, dtype=np.uint32) * np.uint32(0x5BD1E995) ^ np.uint32(scheme.seed))
+        h = fmix32(hashes[:, None] ^ salts[None, :]).ravel()
         if k & (k - 1) == 0:  # the top bits pick the bin: the same as the general case, cheaper
             bins = h >> np.uint32(32 - (k.bit_length() - 1)) if k > 1 else np.zeros(len(h), np.uint32)
         else:

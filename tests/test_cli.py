@@ -110,20 +110,24 @@ def test_corrupt_archive(tmp_path):
 
 
 @pytest.mark.parametrize(
-    ("option", "value", "message"),
+    ("command", "option", "value"),
     [
-        ("--threshold", "3", "threshold"),
-        ("--threshold", "0", "threshold"),
-        ("--num-perm", "0", "num_perm"),
-        ("--ngram", "0", "ngram"),
-        ("--seed", "-1", "seed"),
-        ("--containment", "0", "containment_threshold"),
+        ("cluster", "--threshold", "3"),
+        ("cluster", "--threshold", "0"),
+        ("cluster", "--num-perm", "0"),
+        ("cluster", "--ngram", "0"),
+        ("cluster", "--seed", "-1"),
+        ("cluster", "--containment", "0"),
+        ("provenance", "--boilerplate", "1"),
+        ("provenance", "--min-words", "0"),
+        ("provenance", "--threshold", "1"),
     ],
 )
-def test_bad_parameters_exit_1(tmp_path, option, value, message):
-    path = _write(tmp_path, "dump.jsonl", GOOD)
-    result = invoke("cluster", path, option, value)
-    assert result.exit_code == 1 and message in result.stderr and result.stderr.startswith("Error: ")
+def test_bad_parameters_exit_1_naming_the_option_before_reading_input(tmp_path, command, option, value):
+    # The input does not exist: the parameter is checked before it is looked for.
+    result = invoke(command, tmp_path / "missing.jsonl", option, value)
+    assert result.exit_code == 1 and result.stderr.startswith(f"Error: {option} ")
+    assert "missing.jsonl" not in result.stderr
 
 
 def test_unwritable_output_exits_1(tmp_path):

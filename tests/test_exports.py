@@ -20,18 +20,24 @@ EXPORTS = {
     "Passage", "Passages", "paragraph_spans", "segment_batch", "sentence_spans",
     # sign
     "Scheme", "Signatures", "document_anchors", "from_lean_minhash", "sign_batch", "to_lean_minhash",
+    # corpus
+    "SignOptions", "SignedBatch", "CorpusIndex", "sign_documents", "index_batch", "gather_signed", "passage_rank",
     # index
-    "Candidates", "anchor_pairs", "band_keys", "candidate_pairs", "lsh_candidates", "optimal_bands",
+    "Candidates", "DocumentPairs", "anchor_pairs", "band_keys", "candidate_pairs", "document_pairs",
+    "find_candidates", "lsh_candidates", "optimal_bands",
     # cluster
-    "Cluster", "ClusterMember", "Verified", "build_clusters", "group_passages", "verify_pairs",
+    "Cluster", "ClusterMember", "Verified", "build_clusters", "cluster_index", "group_passages",
+    "verify_candidates", "verify_pairs",
     # align
     "AlignDoc", "Alignment", "align_pair",
     # provenance
     "DocumentReport", "Match", "NearDuplicate", "ProvenanceReport", "ReuseCluster", "ReusedSpan", "build_provenance",
+    # options
+    "AlignOptions", "AnchorOptions", "CommonWordOptions", "LshOptions", "ProvenanceOptions", "SegmentOptions",
+    "VerifyOptions",
     # pipeline
-    "ClusterResult", "Params", "ProvenanceResult", "SignedBatch", "align_documents", "cluster_files", "common_words",
-    "find_clusters", "find_provenance", "gather_signed", "index_batch", "passage_rank", "provenance_files",
-    "sign_documents",
+    "ClusterResult", "Params", "Progress", "ProvenanceResult", "align_documents", "cluster_files", "common_words",
+    "find_clusters", "find_provenance", "provenance_files",
     # store
     "DocumentStore",
     # errors

@@ -4,15 +4,15 @@ would write by hand with each, as standalone scripts."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from itertools import islice
 from pathlib import Path
 from typing import Any
 
-from dedup import Document, Params, read_documents, sign_batch
+from dedup import Document, Params, read_documents, segment_batch, sign_batch, tokenize_batch
+from dedup.normalize import texts_for_tokens
 
 from .measure import Steps
-from .stages import _segment, _tokens
 
 # datasketch and rensa are imported where used: children import this module, and
 # dedup's stages should not carry their import time or memory.
@@ -23,6 +23,18 @@ RENSA_BANDS = 32  # rensa needs num_perm % bands == 0; 32 x 4 is nearest dataske
 
 # --------------------------------------------------------------------------
 # Inside a child: signatures only, on one core
+
+
+def _tokens(batch: Sequence[Document]) -> Any:
+    """Tokens as :func:`dedup.sign_documents` makes them (clean ASCII skips full normalisation)."""
+    return tokenize_batch(texts_for_tokens([d.text for d in batch]))
+
+
+def _segment(batch: Sequence[Document], tokens: Any, params: Params) -> Any:
+    """The passages :func:`dedup.sign_documents` cuts, which every signer is given."""
+    seg = params.segment
+    return segment_batch([d.text for d in batch], tokens, min_tokens=max(seg.min_tokens, params.ngram),
+                         max_tokens=seg.max_tokens, window=seg.window, stride=seg.stride, bridges=seg.bridges)
 
 
 _WORD = re.compile(r"\w+")

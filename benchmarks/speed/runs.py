@@ -14,10 +14,11 @@ from typing import Any
 from .measure import Run, _child, _last_json, run_process
 from .peers import write_peer_scripts
 from .results import Row, Settings, dedup_fingerprint
+from .stages import STEP_ORDER
 
 SEED = 0  # of the dumps
 CALIBRATION_SIZE = 10_000  # datasketch is measured here before extrapolating to a larger size
-STAGES = ("read", "normalise", "segment", "sign", "index", "cluster", "align", "report")
+
 
 
 # --------------------------------------------------------------------------
@@ -37,21 +38,15 @@ def _progress(message: str) -> None:
     print(f"[{time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
 
 
-def stage_rows(n: int, dump: Path, cfg: Settings, check: bool) -> tuple[list[Row], dict[str, Any]]:
-    extra = (["--provenance"] if n <= cfg.provenance_limit else []) + (["--check"] if check else [])
+def stage_rows(n: int, dump: Path, cfg: Settings) -> tuple[list[Row], dict[str, Any]]:
+    extra = ["--provenance"] if n <= cfg.provenance_limit else []
     cmd = _child("stages", dump, *extra)
     _progress(f"{n}: dedup stages")
     run = run_process(cmd)
     found = _last_json(run.stdout)
-    stages: dict[str, tuple[float, float]] = {}
-    for part in found["stage_parts"]:  # "align/pairs" and "align/rapidfuzz" add up to "align"
-        seconds, peak = stages.get(part["stage"].split("/")[0], (0.0, 0.0))
-        stages[part["stage"].split("/")[0]] = (seconds + part["seconds"], max(peak, part["peak_rss_mib"]))
-    rows = [Row(n, "stages", "dedup", stage, seconds, found["articles"], found["text_mb"], peak,
-                command=" ".join(cmd), load_1m=run.load_1m)
-            for stage, (seconds, peak) in sorted(stages.items(), key=lambda kv: STAGES.index(kv[0]))]
-    if check and not found["pipeline_check"]["matches"]:
-        _progress(f"warning: the stage chain no longer does what dedup's pipeline does: {found}")
+    rows = [Row(n, "stages", "dedup", part["stage"], part["seconds"], found["articles"], found["text_mb"],
+                part["peak_rss_mib"], command=" ".join(cmd), load_1m=run.load_1m)
+            for part in sorted(found["stage_parts"], key=lambda p: STEP_ORDER.index(p["stage"]))]
     return rows, found
 
 
@@ -153,11 +148,11 @@ def with_ratios(rows: list[Row]) -> list[Row]:
     return out
 
 
-def bench_size(n: int, cfg: Settings, check: bool) -> tuple[list[Row], dict[str, Any]]:
-    """Every measurement of one size; ``check`` compares the stage chain with the pipeline."""
+def bench_size(n: int, cfg: Settings) -> tuple[list[Row], dict[str, Any]]:
+    """Every measurement of one size."""
     dump = ensure_dump(n, cfg.data)
     source = dedup_fingerprint()
-    rows, corpus = stage_rows(n, dump, cfg, check)
+    rows, corpus = stage_rows(n, dump, cfg)
     corpus["dump"] = str(dump)
     rows += cli_rows(n, dump, corpus, cfg)
     if not cfg.skip_peers:

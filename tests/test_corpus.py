@@ -1,8 +1,9 @@
-"""pipeline: the compact form the corpus-wide stages keep, and ranks that ignore input order."""
+"""corpus: the compact form the corpus-wide steps keep, the corpus index, and ranks that ignore input order."""
 
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 import dedup
 
@@ -33,8 +34,9 @@ def test_passage_rank_is_the_order_of_document_id_start_end_kind():
     rng = np.random.default_rng(3)
     shuffled = [docs[i] for i in rng.permutation(len(docs))]
     batches = [dedup.index_batch(dedup.sign_documents(shuffled[i : i + 5])) for i in range(0, len(shuffled), 5)]
-    doc_ids, passages, _ = dedup.gather_signed(batches)
-    rank = dedup.passage_rank(doc_ids, passages)
+    index = dedup.gather_signed(batches)
+    doc_ids, passages, rank = index.doc_ids, index.passages, index.rank
+    assert np.array_equal(rank, dedup.passage_rank(doc_ids, passages))
     keys = [(doc_ids[d], s, e, k) for d, s, e, k in
             zip(passages.doc.tolist(), passages.start.tolist(), passages.end.tolist(), passages.kind.tolist())]
     assert sorted(range(len(keys)), key=keys.__getitem__) == np.argsort(rank).tolist()
@@ -47,16 +49,28 @@ def test_gather_signed_concatenates_batches_and_numbers_documents_across_them(mo
     batches = [dedup.index_batch(dedup.sign_documents(docs[i : i + 4])) for i in range(0, len(docs), 4)]
     expected_values = np.concatenate([b.signatures.values for b in batches])
     expected_docs = np.concatenate([b.passages.doc + 4 * i for i, b in enumerate(batches)])
-    monkeypatch.setattr("dedup.pipeline._Columns._BLOCK_BYTES", 1)  # a block per batch
-    doc_ids, passages, signatures = dedup.gather_signed(iter(batches))
-    assert doc_ids == [d.id for d in docs]
+    monkeypatch.setattr("dedup.corpus._Columns._BLOCK_BYTES", 1)  # a block per batch
+    index = dedup.gather_signed(iter(batches))
+    doc_ids, passages, signatures = index.doc_ids, index.passages, index.signatures
+    assert doc_ids == tuple(d.id for d in docs) and index.documents == len(docs)
     assert np.array_equal(passages.doc, expected_docs) and np.array_equal(signatures.values, expected_values)
     assert signatures.scheme == batches[0].signatures.scheme and len(signatures.sizes) == len(passages)
 
 
 def test_gather_signed_of_nothing():
-    doc_ids, passages, signatures = dedup.gather_signed([dedup.index_batch(dedup.sign_documents([dedup.Document("a", "")]))])
-    assert doc_ids == ["a"] and len(passages) == 0 and signatures is None
+    index = dedup.gather_signed([dedup.index_batch(dedup.sign_documents([dedup.Document("a", "")]))])
+    assert index.doc_ids == ("a",) and len(index.passages) == 0 and index.signatures is None
+    assert dedup.find_candidates(index).left.size == 0
+
+
+def test_gather_signed_refuses_a_document_id_twice_and_mixed_schemes():
+    docs = _docs()
+    twice = [dedup.sign_documents(docs[:3]), dedup.sign_documents(docs[2:4])]
+    with pytest.raises(dedup.ParameterError, match="duplicate document id 'doc-02'"):
+        dedup.gather_signed(twice)
+    other = dedup.SignOptions(scheme=dedup.Scheme(seed=2))
+    with pytest.raises(dedup.ParameterError, match="different schemes"):
+        dedup.gather_signed([dedup.sign_documents(docs[:3]), dedup.sign_documents(docs[3:6], other)])
 
 
 def test_workers_get_only_a_few_batches_ahead_of_the_results():
