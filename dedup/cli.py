@@ -19,7 +19,11 @@ from .report import CLUSTER_FORMATS, PROVENANCE_FORMATS, write_clusters, write_p
 
 
 class _Failure(click.ClickException):
-    exit_code = 1
+    """A library error, shown as ``Error: message``, with the exit code of its class."""
+
+    def __init__(self, message: str, exit_code: int = 1) -> None:
+        super().__init__(message)
+        self.exit_code = exit_code
 
 
 class _Progress:
@@ -103,7 +107,7 @@ def _run(action: Callable[[], None]) -> None:
     try:
         action()
     except DedupError as exc:
-        raise _Failure(str(exc)) from None
+        raise _Failure(str(exc), exc.exit_code) from None
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})

@@ -141,12 +141,22 @@ def group_passages(
     node_rank = rank[nodes].tolist()
     parent = list(range(len(nodes)))
     representative = list(range(len(nodes)))
+    # The hot loop of a reuse-heavy corpus (millions of pairs, most of them
+    # inside a group already): finds inlined, with path halving.
     for i in order.tolist():
-        a, b = _find(parent, left[i]), _find(parent, right[i])
+        x, y = left[i], right[i]
+        a = x
+        while parent[a] != a:
+            parent[a] = parent[parent[a]]
+            a = parent[a]
+        b = y
+        while parent[b] != b:
+            parent[b] = parent[parent[b]]
+            b = parent[b]
         if a == b:
             continue
         ra, rb = representative[a], representative[b]
-        if {ra, rb} != {left[i], right[i]}:
+        if not ((ra == x and rb == y) or (ra == y and rb == x)):
             j, c = estimate(values, sizes, nodes[[ra]], nodes[[rb]])
             if j[0] < threshold and c[0] < containment_threshold:
                 continue
@@ -181,24 +191,51 @@ def build_clusters(
     verified: Verified,
 ) -> list[Cluster]:
     """Clusters from group labels: overlapping passages of one document merge
-    into one member; clusters are numbered in order of their first member."""
-    strength = np.maximum(verified.jaccard, verified.containment)
-    weakest: dict[int, float] = {}
-    for a, b, s in zip(labels[verified.left].tolist(), labels[verified.right].tolist(), strength.tolist()):
-        if a >= 0 and a == b:
-            weakest[a] = min(weakest.get(a, 1.0), s)
-    groups: dict[int, dict[str, list[tuple[int, int]]]] = {}
-    for p in np.flatnonzero(labels >= 0).tolist():
-        by_doc = groups.setdefault(int(labels[p]), {})
-        by_doc.setdefault(doc_ids[doc[p]], []).append((int(start[p]), int(end[p])))
-    drafts = []
-    for label, by_doc in groups.items():
-        members = tuple(
-            ClusterMember(d, s, e) for d in sorted(by_doc) for s, e in merge_spans(by_doc[d])
-        )
-        drafts.append((members, round(weakest.get(label, 1.0), 6)))
+    into one member; clusters are numbered in order of their first member.
+
+    Vectorised: a reuse-heavy corpus has millions of verified pairs and
+    hundreds of thousands of clustered passages.
+    """
+    weakest = _weakest_link(labels, verified)
+    picked = np.flatnonzero(labels >= 0)
+    if not len(picked):
+        return []
+    by_id = np.empty(len(doc_ids), dtype=np.int64)
+    by_id[np.argsort(np.asarray(doc_ids, dtype=object), kind="stable")] = np.arange(len(doc_ids))
+    label, d, s, e = labels[picked], doc[picked].astype(np.int64), start[picked].astype(np.int64), end[picked].astype(np.int64)
+    order = np.lexsort((e, s, by_id[d], label))
+    label, d, s, e = label[order], d[order], s[order], e[order]
+    # One member per run of overlapping or touching spans of one document in
+    # one cluster (what merge_spans does, for all of them at once).
+    group = np.concatenate(([True], (label[1:] != label[:-1]) | (d[1:] != d[:-1])))
+    group_id = np.cumsum(group) - 1
+    reach = np.maximum.accumulate(e + group_id * (int(e.max()) + 1)) - group_id * (int(e.max()) + 1)
+    new_member = group.copy()
+    new_member[1:] |= s[1:] > reach[:-1]
+    first = np.flatnonzero(new_member)
+    member_end = np.maximum.reduceat(e, first)
+    member_label, member_doc, member_start = label[first], d[first], s[first]
+    bounds = np.flatnonzero(np.concatenate(([True], member_label[1:] != member_label[:-1], [True])))
+    members = [ClusterMember(doc_ids[x], a, b)
+               for x, a, b in zip(member_doc.tolist(), member_start.tolist(), member_end.tolist())]
+    drafts = [(tuple(members[lo:hi]), round(weakest.get(int(member_label[lo]), 1.0), 6))
+              for lo, hi in zip(bounds[:-1].tolist(), bounds[1:].tolist())]
     drafts.sort(key=lambda item: [(m.doc, m.start, m.end) for m in item[0]])
     return [Cluster(f"c{i:06d}", members, sim) for i, (members, sim) in enumerate(drafts, 1)]
+
+
+def _weakest_link(labels: np.ndarray, verified: Verified) -> dict[int, float]:
+    """The weakest verified pair inside each group, by label."""
+    a, b = labels[verified.left], labels[verified.right]
+    inside = (a >= 0) & (a == b)
+    label = a[inside]
+    if not len(label):
+        return {}
+    strength = np.maximum(verified.jaccard, verified.containment)[inside]
+    order = np.argsort(label, kind="stable")
+    label, strength = label[order], strength[order]
+    starts = np.flatnonzero(np.concatenate(([True], label[1:] != label[:-1])))
+    return dict(zip(label[starts].tolist(), np.minimum.reduceat(strength, starts).tolist()))
 
 
 def verify_candidates(index: CorpusIndex, candidates: Candidates, options: VerifyOptions = VerifyOptions()) -> Verified:

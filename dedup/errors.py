@@ -1,7 +1,15 @@
 """The exceptions ``dedup`` raises, in one place.
 
 Every error a user can cause derives from :class:`DedupError` and carries the
-exit code the command line uses for it, so the CLI never has to guess.
+exit code the command line uses for it, so the CLI never has to guess::
+
+    DedupError                  exit 1: anything the library refuses
+    |-- InputError              the input is bad: names the file and, where there is one, the line
+    `-- ParameterError          a parameter or an argument is out of range (also a ValueError):
+                                names the command-line option where one sets it
+
+Usage errors of the command line itself (an unknown option, a missing
+argument) are click's and exit with 2. Anything else that escapes is a bug.
 """
 
 from __future__ import annotations

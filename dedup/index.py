@@ -144,15 +144,14 @@ def lsh_candidates(
 def _candidates(
     columns: Iterable[np.ndarray], n: int, groups: np.ndarray, rank: np.ndarray | None, max_bucket: int
 ) -> Candidates:
-    empty = Candidates(np.zeros(0, np.int64), np.zeros(0, np.int64))
     if n < 2:
-        return empty
+        return Candidates(np.zeros(0, np.int64), np.zeros(0, np.int64))
     if n > _LOW:
         raise ParameterError(f"LSH takes at most 2**32 passages at once, got {n:,}")
     by_rank = _by_rank(n, rank)
     ranks = np.empty(n, dtype=np.uint64)
     ranks[by_rank] = np.arange(n, dtype=np.uint64)
-    found = []
+    found = np.zeros(0, np.int64)  # sorted pair codes
     for column in columns:
         # A band key's high 32 bits and the passage's rank share one 64-bit
         # word, so a plain sort (far faster than a stable argsort of the keys)
@@ -169,18 +168,35 @@ def _candidates(
         # already, rank within it.
         keys = column[members]
         order = np.argsort(keys, kind="stable")
-        keys, members = keys[order], members[order]
-        for distance in range(1, max_bucket + 1):
-            same = keys[distance:] == keys[:-distance]
-            if not same.any():
-                break
-            a = members[:-distance][same]
-            b = members[distance:][same]
-            keep = groups[a] != groups[b]
-            found.append(pair_codes(a[keep], b[keep], n))
-    if not found:
-        return empty
-    return Candidates(*split_pair_codes(sorted_unique(np.concatenate(found)), n))
+        found = _merge_sorted(found, _bucket_pairs(keys[order], members[order], groups, n, max_bucket))
+    return Candidates(*split_pair_codes(found, n))
+
+
+def _bucket_pairs(keys: np.ndarray, members: np.ndarray, groups: np.ndarray, n: int, max_bucket: int) -> np.ndarray:
+    """Sorted codes of the pairs within ``max_bucket`` of each other in runs of equal ``keys``."""
+    found = []
+    for distance in range(1, max_bucket + 1):
+        same = keys[distance:] == keys[:-distance]
+        if not same.any():
+            break
+        a = members[:-distance][same]
+        b = members[distance:][same]
+        keep = groups[a] != groups[b]
+        found.append(pair_codes(a[keep], b[keep], n))
+    # Each pair comes once (a passage is in one run of a band, and a pair of
+    # it at one distance): a sort, not a unique, would do; this is as fast.
+    return np.sort(np.concatenate(found)) if found else np.zeros(0, np.int64)
+
+
+def _merge_sorted(known: np.ndarray, more: np.ndarray) -> np.ndarray:
+    """The union of two sorted arrays of unique codes, sorted. Where passages
+    are copies of each other every band finds the same pairs again: only the
+    new ones are merged in (a stable sort of two sorted runs is a linear merge)."""
+    if not len(known):
+        return more
+    at = np.searchsorted(known, more)
+    new = more[(at == len(known)) | (known[np.minimum(at, len(known) - 1)] != more)]
+    return np.sort(np.concatenate((known, new)), kind="stable") if len(new) else known
 
 
 def _by_rank(n: int, rank: np.ndarray | None) -> np.ndarray:
@@ -243,12 +259,11 @@ def _pairs_sharing(h: np.ndarray, g: np.ndarray, n: int, max_df: int, min_shared
             break
         a, b = g[:-distance][same], g[distance:][same]
         differ = a != b
-        found.append(np.minimum(a, b)[differ] * n + np.maximum(a, b)[differ])
+        found.append(pair_codes(a[differ], b[differ], n))
     if not found:
         return Candidates(np.zeros(0, np.int64), np.zeros(0, np.int64))
     codes, counts = np.unique(np.concatenate(found), return_counts=True)
-    codes = codes[counts >= min_shared]
-    return Candidates(codes // n, codes % n)
+    return Candidates(*split_pair_codes(codes[counts >= min_shared], n))
 
 
 def _shared_by_a_few(sorted_hashes: np.ndarray, max_df: int) -> np.ndarray:
