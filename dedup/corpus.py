@@ -15,8 +15,9 @@ position.
 
 from __future__ import annotations
 
+import tempfile
 from dataclasses import dataclass, field, replace
-from typing import Iterable, Sequence
+from typing import IO, Iterable, Iterator, Sequence
 
 import numpy as np
 
@@ -28,7 +29,7 @@ from .options import SegmentOptions
 from .segment import Passages, segment_batch
 from .sign import Scheme, Signatures, document_anchors, sign_batch
 
-__all__ = ["SignOptions", "SignedBatch", "CorpusIndex", "sign_documents", "index_batch", "gather_signed",
+__all__ = ["SignOptions", "SignedBatch", "AnchorKeys", "CorpusIndex", "sign_documents", "index_batch", "gather_signed",
            "passage_rank"]
 
 _PASSAGE_FIELDS = ("doc", "start", "end", "token_start", "token_end", "kind")
@@ -98,16 +99,16 @@ class CorpusIndex:
     document numbers; ``signatures`` has one row per passage (None when no
     passage was cut); ``rank`` orders passages by (document id, start, end,
     kind), whatever order they were gathered in. For provenance, ``anchors``
-    holds every document's distinct shingles as sorted keys
-    ``shingle << 32 | document`` and ``vocabulary`` the corpus's
-    (token hash >> 16, documents using it), sorted by hash.
+    holds every document's distinct shingles (:class:`AnchorKeys`) and
+    ``vocabulary`` the corpus's (token hash >> 16, documents using it), sorted
+    by hash.
     """
 
     doc_ids: tuple[str, ...]
     passages: Passages
     signatures: Signatures | None
     rank: np.ndarray
-    anchors: np.ndarray | None = None
+    anchors: AnchorKeys | None = None
     vocabulary: tuple[np.ndarray, np.ndarray] | None = None
 
     @property
@@ -175,37 +176,87 @@ class _Columns:
         return Passages(*(out[f] for f in _PASSAGE_FIELDS)), Signatures(out["values"], out["sizes"], self.scheme)
 
 
-class _Anchors:
-    """Anchor keys and vocabularies of the batches, gathered as they arrive."""
+class AnchorKeys:
+    """Every document's distinct shingles, as keys ``shingle << 32 | document``,
+    for the corpus-wide search of document pairs that share rare shingles.
+
+    A million articles carry 450 million of them (3.6 GB): keys are split by
+    the top bits of the shingle into :attr:`PARTITIONS` parts, and once more
+    than ``memory_limit`` bytes have arrived, each part's keys wait in a
+    temporary file (in ``$TMPDIR``) of their own. :meth:`partitions` gives
+    the parts one at a time, each sorted, in key order, and then they are gone.
+    """
+
+    PARTITIONS = 16
+    _FLUSH_BYTES = 8 << 20
+
+    def __init__(self, memory_limit: int = 256 << 20) -> None:
+        self.memory_limit = memory_limit
+        self._pending: list[list[np.ndarray]] = [[] for _ in range(self.PARTITIONS)]
+        self._pending_bytes = [0] * self.PARTITIONS
+        self._files: list[IO[bytes] | None] = [None] * self.PARTITIONS
+        self._count = 0
+
+    def __len__(self) -> int:
+        return self._count
+
+    def add(self, keys: np.ndarray) -> None:
+        """Add keys (any order)."""
+        keys = np.sort(keys.astype(np.uint64, copy=False))
+        bounds = np.searchsorted(keys, np.arange(1, self.PARTITIONS, dtype=np.uint64) << np.uint64(60))
+        for part, piece in enumerate(np.split(keys, bounds)):
+            if len(piece):
+                self._pending[part].append(piece)
+                self._pending_bytes[part] += piece.nbytes
+                if self._count * 8 > self.memory_limit and self._pending_bytes[part] >= self._FLUSH_BYTES:
+                    self._flush(part)
+        self._count += len(keys)
+
+    def _flush(self, part: int) -> None:
+        if self._files[part] is None:
+            self._files[part] = tempfile.TemporaryFile(prefix="dedup-anchors-")
+        handle = self._files[part]
+        for piece in self._pending[part]:
+            handle.write(piece.tobytes())  # type: ignore[union-attr]
+        self._pending[part], self._pending_bytes[part] = [], 0
+
+    def partitions(self) -> Iterator[np.ndarray]:
+        """Each part's keys, sorted; every part is released once given."""
+        for part in range(self.PARTITIONS):
+            pieces = self._pending[part]
+            handle = self._files[part]
+            if handle is not None:
+                handle.seek(0)
+                pieces = [np.frombuffer(handle.read(), dtype=np.uint64), *pieces]
+                handle.close()
+            self._pending[part], self._files[part] = [], None
+            if pieces:
+                keys = np.concatenate(pieces)
+                del pieces
+                keys.sort()
+                yield keys
+
+
+class _Vocabulary:
+    """Token document counts summed over batches, merged every few batches
+    so that a million articles' batches are never all held at once."""
+
+    _MERGE_EVERY = 64
 
     def __init__(self) -> None:
-        self.keys: list[np.ndarray] = []
-        self.vocabularies: list[tuple[np.ndarray, np.ndarray]] = []
+        self._parts: list[tuple[np.ndarray, np.ndarray]] = []
 
-    def add(self, signed: SignedBatch, offset: int) -> None:
-        if signed.anchors is not None:
-            if offset + len(signed.doc_ids) > 2**32:
-                raise ParameterError("provenance takes at most 2**32 documents per run")
-            docs, hashes = signed.anchors
-            self.keys.append((hashes.astype(np.uint64) << np.uint64(32)) | (docs + offset).astype(np.uint64))
-        if signed.vocabulary is not None:
-            self.vocabularies.append(signed.vocabulary)
+    def add(self, vocabulary: tuple[np.ndarray, np.ndarray]) -> None:
+        self._parts.append(vocabulary)
+        if len(self._parts) > self._MERGE_EVERY:
+            self._parts = [self.finish()]
 
-    def finish(self) -> tuple[np.ndarray | None, tuple[np.ndarray, np.ndarray] | None]:
-        anchors = None
-        if self.keys:
-            anchors = np.concatenate(self.keys)
-            self.keys.clear()  # each batch's keys go as soon as they are joined
-            anchors.sort()
-        vocabulary = None
-        if self.vocabularies:
-            hashes = np.concatenate([v[0] for v in self.vocabularies])
-            counts = np.concatenate([v[1] for v in self.vocabularies])
-            self.vocabularies.clear()
-            unique = sorted_unique(hashes)
-            totals = np.bincount(np.searchsorted(unique, hashes), weights=counts, minlength=len(unique))
-            vocabulary = (unique, totals.astype(np.int64))
-        return anchors, vocabulary
+    def finish(self) -> tuple[np.ndarray, np.ndarray]:
+        hashes = np.concatenate([v[0] for v in self._parts])
+        counts = np.concatenate([v[1] for v in self._parts])
+        unique = sorted_unique(hashes)
+        totals = np.bincount(np.searchsorted(unique, hashes), weights=counts, minlength=len(unique))
+        return unique, totals.astype(np.int64)
 
 
 def gather_signed(batches: Iterable[SignedBatch]) -> CorpusIndex:
@@ -216,18 +267,27 @@ def gather_signed(batches: Iterable[SignedBatch]) -> CorpusIndex:
     which no later step lets show in its results. A document id seen twice is
     an error.
     """
-    columns, anchors = _Columns(), _Anchors()
+    columns, anchors, vocabulary = _Columns(), None, None
     for b in batches:
-        anchors.add(b, len(columns.doc_ids))
+        offset = len(columns.doc_ids)
         columns.add(b)
+        if b.anchors is not None:
+            if offset + len(b.doc_ids) > 2**32:
+                raise ParameterError("provenance takes at most 2**32 documents per run")
+            anchors = anchors or AnchorKeys()
+            docs, hashes = b.anchors
+            anchors.add((hashes.astype(np.uint64) << np.uint64(32)) | (docs + offset).astype(np.uint64))
+        if b.vocabulary is not None:
+            vocabulary = vocabulary or _Vocabulary()
+            vocabulary.add(b.vocabulary)
     passages, signatures = columns.finish()
     doc_ids = tuple(columns.doc_ids)
     if len(set(doc_ids)) != len(doc_ids):
         ordered = sorted(doc_ids)
         twice = next(a for a, b in zip(ordered, ordered[1:]) if a == b)
         raise ParameterError(f"duplicate document id {twice!r}")
-    found, vocabulary = anchors.finish()
-    return CorpusIndex(doc_ids, passages, signatures, passage_rank(doc_ids, passages), found, vocabulary)
+    return CorpusIndex(doc_ids, passages, signatures, passage_rank(doc_ids, passages), anchors,
+                       vocabulary.finish() if vocabulary else None)
 
 
 def passage_rank(doc_ids: Sequence[str], passages: Passages) -> np.ndarray:

@@ -221,11 +221,9 @@ def anchor_pairs(groups: np.ndarray, hashes: np.ndarray, *, max_df: int = 50, mi
     what passage-level LSH cannot: one reused sentence inside otherwise
     different text, or a paraphrase that keeps a few phrases.
     """
-    if max_df < 2 or min_shared < 1:
-        raise ParameterError(f"need max_df >= 2 and min_shared >= 1, got {max_df}, {min_shared}")
-    empty = Candidates(np.zeros(0, np.int64), np.zeros(0, np.int64))
+    AnchorOptions(max_df, min_shared)  # checks them
     if len(hashes) < 2:
-        return empty
+        return Candidates(np.zeros(0, np.int64), np.zeros(0, np.int64))
     n = int(groups.max()) + 1
     if n <= 2**32 and int(np.max(hashes)) < 2**32:
         return packed_anchor_pairs((hashes.astype(np.uint64) << np.uint64(32)) | groups.astype(np.uint64), n,
@@ -233,24 +231,27 @@ def anchor_pairs(groups: np.ndarray, hashes: np.ndarray, *, max_df: int = 50, mi
     order = np.lexsort((groups, hashes))
     h, g = hashes[order], groups[order].astype(np.int64)
     keep = _shared_by_a_few(h, max_df)
-    return _pairs_sharing(h[keep], g[keep], n, max_df, min_shared)
+    return _counted(_run_pairs(h[keep], g[keep], n, max_df), n, min_shared)
 
 
 def packed_anchor_pairs(keys: np.ndarray, groups: int, *, max_df: int = 50, min_shared: int = 2) -> Candidates:
     """:func:`anchor_pairs` of 64-bit keys ``anchor << 32 | group`` (32-bit
     anchors, fewer than 2**32 groups), which are sorted in place: one sort, no
     index array, and the groups are split off only for the few anchors kept."""
-    if max_df < 2 or min_shared < 1:
-        raise ParameterError(f"need max_df >= 2 and min_shared >= 1, got {max_df}, {min_shared}")
+    AnchorOptions(max_df, min_shared)  # checks them
     keys.sort()
-    keys = keys[_shared_by_a_few(keys >> np.uint64(32), max_df)]
-    return _pairs_sharing(keys >> np.uint64(32), (keys & np.uint64(0xFFFFFFFF)).astype(np.int64), groups, max_df,
-                          min_shared)
+    return _counted(_sharing_codes(keys, groups, max_df), groups, min_shared)
 
 
-def _pairs_sharing(h: np.ndarray, g: np.ndarray, n: int, max_df: int, min_shared: int) -> Candidates:
-    """Group pairs that share ``min_shared`` anchors, from (anchor, group) sorted by anchor."""
-    found = []
+def _sharing_codes(sorted_keys: np.ndarray, n: int, max_df: int) -> np.ndarray:
+    """A pair code for every anchor two groups share, from sorted keys ``anchor << 32 | group``."""
+    keys = sorted_keys[_shared_by_a_few(sorted_keys >> np.uint64(32), max_df)]
+    return _run_pairs(keys >> np.uint64(32), (keys & _LOW).astype(np.int64), n, max_df)
+
+
+def _run_pairs(h: np.ndarray, g: np.ndarray, n: int, max_df: int) -> np.ndarray:
+    """Pair codes of the groups ``g`` in each run of equal ``h`` (sorted; runs of at most ``max_df``)."""
+    found = [np.zeros(0, np.int64)]
     for distance in range(1, max_df):
         if distance >= len(h):
             break
@@ -260,9 +261,12 @@ def _pairs_sharing(h: np.ndarray, g: np.ndarray, n: int, max_df: int, min_shared
         a, b = g[:-distance][same], g[distance:][same]
         differ = a != b
         found.append(pair_codes(a[differ], b[differ], n))
-    if not found:
-        return Candidates(np.zeros(0, np.int64), np.zeros(0, np.int64))
-    codes, counts = np.unique(np.concatenate(found), return_counts=True)
+    return np.concatenate(found)
+
+
+def _counted(codes: np.ndarray, n: int, min_shared: int) -> Candidates:
+    """The pairs whose code comes at least ``min_shared`` times."""
+    codes, counts = np.unique(codes, return_counts=True)
     return Candidates(*split_pair_codes(codes[counts >= min_shared], n))
 
 
@@ -320,12 +324,15 @@ class DocumentPairs:
 def document_pairs(index: CorpusIndex, candidates: Candidates, options: AnchorOptions = AnchorOptions()) -> DocumentPairs:
     """Step: the document pairs to align: those with an LSH candidate passage
     pair, and (when the index holds anchors) those sharing ``min_shared`` rare
-    shingles. Consumes ``index.anchors``, which it sorts in place."""
+    shingles. Consumes ``index.anchors``."""
     n = index.documents
     doc = index.passages.doc
     codes = [pair_codes(doc[candidates.left], doc[candidates.right], n)]
-    if index.anchors is not None and len(index.anchors) > 1:
-        found = packed_anchor_pairs(index.anchors, n, max_df=options.max_df, min_shared=options.min_shared)
+    if index.anchors is not None:
+        # Part by part: an anchor's carriers are all in one part.
+        shared = [_sharing_codes(part, n, options.max_df) for part in index.anchors.partitions()]
+        found = _counted(np.concatenate([np.zeros(0, np.int64), *shared]), n, options.min_shared)
+        del shared
         codes.append(pair_codes(found.left, found.right, n))
     left, right = split_pair_codes(sorted_unique(np.concatenate(codes)), n)
     # Order by document ids, never by document numbers (which follow input order).

@@ -28,7 +28,7 @@ from __future__ import annotations
 import os
 from collections import deque
 from concurrent.futures import Future, ProcessPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from itertools import chain, islice
 from pathlib import Path
 from typing import Callable, Iterable, Iterator, Mapping, Protocol, Sequence, TypeVar
@@ -350,6 +350,7 @@ def find_provenance(
     _, candidates, stats = _clusters(index, params, progress)
     _step(progress, "pairs")
     common = common_words(index, params.common)
+    index = replace(index, signatures=None, rank=index.rank[:0])  # 2 GB at a million articles, not needed now
     pairs = document_pairs(index, candidates, params.anchor)
     doc_ids = index.doc_ids
     del index, candidates  # alignment needs only the documents
