@@ -31,10 +31,11 @@ class Run:
     peak_rss_mib: float
     stdout: str
     load_1m: float | None = None
+    peak_process_mib: float | None = None  # the largest single process of the tree
 
 
-def _tree_rss_mib(root: int) -> float:
-    """Summed RSS of ``root`` and all its descendants, from /proc."""
+def _tree_rss_mib(root: int) -> tuple[float, float]:
+    """RSS of ``root`` and all its descendants, from /proc: (summed, largest single process)."""
     children: dict[int, list[int]] = {}
     for entry in os.scandir("/proc"):
         if entry.name.isdigit():
@@ -43,20 +44,23 @@ def _tree_rss_mib(root: int) -> float:
             except OSError:
                 continue
             children.setdefault(int(stat.rsplit(")", 1)[1].split()[1]), []).append(int(entry.name))
-    total, todo = 0, [root]
+    total, largest, todo = 0, 0, [root]
     while todo:
         pid = todo.pop()
         todo.extend(children.get(pid, ()))
         try:
-            total += int(Path(f"/proc/{pid}/statm").read_text().split()[1])
+            pages = int(Path(f"/proc/{pid}/statm").read_text().split()[1])
         except (OSError, IndexError, ValueError):
-            pass
-    return total * os.sysconf("SC_PAGE_SIZE") / 2**20
+            continue
+        total, largest = total + pages, max(largest, pages)
+    page = os.sysconf("SC_PAGE_SIZE") / 2**20
+    return total * page, largest * page
 
 
 def _sample_peak(pid: int, stop: threading.Event, peak: list[float]) -> None:
     while not stop.is_set():
-        peak[0] = max(peak[0], _tree_rss_mib(pid))
+        total, largest = _tree_rss_mib(pid)
+        peak[0], peak[1] = max(peak[0], total), max(peak[1], largest)
         stop.wait(SAMPLE_SECONDS)
 
 
@@ -66,7 +70,7 @@ def run_process(cmd: Sequence[str], env: Mapping[str, str] | None = None) -> Run
         load = os.getloadavg()[0]
         started = time.perf_counter()
         proc = subprocess.Popen(list(cmd), stdout=out, stderr=err, env=None if env is None else dict(env))
-        stop, peak = threading.Event(), [0.0]
+        stop, peak = threading.Event(), [0.0, 0.0]
         sampler = threading.Thread(target=_sample_peak, args=(proc.pid, stop, peak), daemon=True)
         sampler.start()
         _, status, usage = os.wait4(proc.pid, 0)  # rusage of this child alone, unlike RUSAGE_CHILDREN
@@ -78,7 +82,8 @@ def run_process(cmd: Sequence[str], env: Mapping[str, str] | None = None) -> Run
         err.seek(0)
         if proc.returncode != 0:
             raise RuntimeError(f"{' '.join(cmd)} exited with {proc.returncode}:\n{err.read()[-3000:]}")
-        return Run(seconds, max(usage.ru_maxrss / 1024, peak[0]), out.read(), load)
+        return Run(seconds, max(usage.ru_maxrss / 1024, peak[0]), out.read(), load,
+                   max(usage.ru_maxrss / 1024, peak[1]))
 
 
 def _child(kind: str, dump: Path, *extra: str) -> list[str]:
