@@ -15,7 +15,7 @@ from . import __doc__ as PACKAGE_DOC
 from .output import LEGEND, _title, plot, stage_shares, table, write_json
 from .peers import signature_peers
 from .results import Row, Settings, machine_info
-from .runs import bench_size, with_ratios
+from .runs import bench_size, reuse_heavy_rows, with_ratios
 from .stages import stage_chain
 
 DEFAULT_SIZES = (10_000, 20_000)
@@ -36,6 +36,8 @@ def _parser() -> argparse.ArgumentParser:
                         help="largest size for which provenance (align, report) runs")
     parser.add_argument("--peer-budget", type=float, default=1200.0,
                         help="seconds; a slower hand-built pipeline is extrapolated from a smaller size instead")
+    parser.add_argument("--reuse-heavy", type=int, nargs="*", default=[20_000],
+                        help="sizes of reuse-heavy dumps (real paragraphs recombined) for dedup cluster vs the peers")
     parser.add_argument("--sign-limit", type=int, default=100_000,
                         help="articles whose passages the signing comparison uses (the first ones)")
     parser.add_argument("--child", choices=("stages", "signatures"), help=argparse.SUPPRESS)
@@ -60,12 +62,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.child:
         return _run_child(args)
     args.out.mkdir(parents=True, exist_ok=True)
-    cfg = Settings(args.out, args.data, args.skip_peers, args.provenance_limit, args.peer_budget, args.sign_limit)
+    cfg = Settings(args.out, args.data, args.skip_peers, args.provenance_limit, args.peer_budget, args.sign_limit,
+                   tuple(args.reuse_heavy))
     machine = machine_info()
     rows: list[Row] = []
     corpora: dict[int, Any] = {}
     for n in sorted(set(args.sizes)):
         found, corpora[n] = bench_size(n, cfg)
+        rows.extend(found)
+    for n in sorted(set(cfg.reuse_heavy)):
+        found, corpora[f"reuse-heavy {n}"] = reuse_heavy_rows(n, cfg)
         rows.extend(found)
     rows = with_ratios(rows)
     print(_title(machine))

@@ -27,8 +27,8 @@ def _cell(value: float | None, fmt: str) -> str:
 
 
 def table(rows: Sequence[Row]) -> str:
-    head = (f"{'size':>8}  {'system':<24}{'stage':<20}{'seconds':>9}{'articles/s':>12}{'MB/s':>9}"
-            f"{'peak RSS MiB':>13}{'ratio vs dedup':>16}")
+    head = (f"{'size':>8}  {'group':<12}{'system':<24}{'stage':<20}{'seconds':>9}{'articles/s':>12}{'MB/s':>9}"
+            f"{'peak RSS MiB':>13}{'largest proc':>13}{'ratio vs dedup':>16}")
     lines = [head, "-" * len(head)]
     previous: tuple[int, str] | None = None
     for r in rows:
@@ -37,15 +37,19 @@ def table(rows: Sequence[Row]) -> str:
         previous = (r.size, r.group)
         stage = r.stage + (" (extrap.)" if r.extrapolated else " (failed)" if r.note and not r.extrapolated else "")
         seconds = ("~" if r.extrapolated else "") + _cell(r.seconds, ".2f")
-        lines.append(f"{r.size:>8}  {r.system:<24}{stage:<20}{seconds:>9}{_cell(r.articles_per_s, ',.0f'):>12}"
-                     f"{_cell(r.mb_per_s, '.2f'):>9}{_cell(r.peak_rss_mib, ',.0f'):>13}{_cell(r.ratio, '.2f'):>16}")
+        lines.append(f"{r.size:>8}  {r.group[:11]:<12}{r.system:<24}{stage:<20}{seconds:>9}"
+                     f"{_cell(r.articles_per_s, ',.0f'):>12}{_cell(r.mb_per_s, '.2f'):>9}"
+                     f"{_cell(r.peak_rss_mib, ',.0f'):>13}{_cell(r.peak_process_mib, ',.0f'):>13}"
+                     f"{_cell(r.ratio, '.2f'):>16}")
     return "\n".join(lines)
 
 
 LEGEND = (
     "MB: 10^6 bytes of UTF-8 text, of the dump (signature rows: of all passages signed). Ratio vs dedup: seconds\n"
-    "over dedup's seconds for the same work (signatures: vs dedup's row of the same stage; end to end: vs\n"
-    "dedup cluster --jobs 1); above 1, dedup is faster. Stage peaks include what earlier stages hold."
+    "over dedup's seconds for the same work (signatures: vs dedup's row of the same stage; end to end and\n"
+    "reuse-heavy: vs dedup cluster --jobs 2, its default here); above 1, dedup is faster. Peak RSS: the whole\n"
+    "process tree; largest proc: its largest single process. Stage peaks include what earlier stages hold.\n"
+    "Every end-to-end job writes its clusters (or report) to a file."
 )
 
 
@@ -160,6 +164,7 @@ def write_json(path: Path, rows: Sequence[Row], corpora: Mapping[int, Any], mach
         "machine": machine,
         "params": asdict(Params()),
         "settings": {"dump_seed": SEED, "provenance_limit": cfg.provenance_limit, "peer_budget_s": cfg.peer_budget_s,
+                     "reuse_heavy": list(cfg.reuse_heavy),
                      "sign_limit": cfg.sign_limit, "rensa_seed": RENSA_SEED, "rensa_bands": RENSA_BANDS,
                      "skip_peers": cfg.skip_peers},
         "corpus": {str(k): v for k, v in corpora.items()},

@@ -40,6 +40,7 @@ class Row:
     command: str | None = None
     note: str | None = None
     load_1m: float | None = None  # the machine's load average as the process started: others' work skews timings
+    peak_process_mib: float | None = None  # the largest single process (end-to-end rows)
 
     @property
     def articles_per_s(self) -> float:
@@ -104,4 +105,5 @@ class Settings:
     provenance_limit: int
     peer_budget_s: float
     sign_limit: int
+    reuse_heavy: tuple[int, ...] = ()
     measured: dict[str, tuple[int, Run]] = field(default_factory=dict)  # peer -> largest measured size

@@ -13,6 +13,8 @@ from typing import Any
 
 from .measure import Run, _child, _last_json, run_process
 from .peers import write_peer_scripts
+from dedup import read_documents
+
 from .results import Row, Settings, dedup_fingerprint
 from .stages import STEP_ORDER
 
@@ -25,12 +27,14 @@ CALIBRATION_SIZE = 10_000  # datasketch is measured here before extrapolating to
 # Orchestration, one size at a time
 
 
-def ensure_dump(n: int, data: Path) -> Path:
-    path = data / f"dump-{n}.jsonl.gz"
+def ensure_dump(n: int, data: Path, background: str = "relex") -> Path:
+    """The generated dump of ``n`` articles; ``background="real"``: real Reuters paragraphs
+    recombined, so that every paragraph recurs in many articles (reuse-heavy)."""
+    path = data / (f"dump-{n}.jsonl.gz" if background == "relex" else f"{background}-{n}.jsonl.gz")
     if not path.exists():
         _progress(f"making {path}")
         subprocess.run([sys.executable, "-m", "benchmarks.make_dump", "--articles", str(n), "--seed", str(SEED),
-                        "--out", str(path)], check=True)
+                        "--background", background, "--out", str(path)], check=True)
     return path
 
 
@@ -56,17 +60,21 @@ def dedup_command() -> str:
     return str(beside) if beside.exists() else shutil.which("dedup") or "dedup"
 
 
-def cli_rows(n: int, dump: Path, corpus: dict[str, Any], cfg: Settings) -> list[Row]:
+def cli_rows(n: int, dump: Path, corpus: dict[str, Any], cfg: Settings, group: str = "end to end",
+             provenance: bool = True) -> list[Row]:
     runs = [("cluster --jobs 1", ["cluster", "--jobs", "1"]), ("cluster --jobs 2", ["cluster", "--jobs", "2"])]
-    if n <= cfg.provenance_limit:
+    if provenance and n <= cfg.provenance_limit:
         runs.append(("provenance", ["provenance"]))
     rows = []
     for stage, args in runs:
-        cmd = [dedup_command(), args[0], str(dump), "--format", "jsonl", "-o", os.devnull, "-q", *args[1:]]
+        out = cfg.out / "output.jsonl"  # a real file, as a user writes it
+        cmd = [dedup_command(), args[0], str(dump), "--format", "jsonl", "-o", str(out), "-q", *args[1:]]
         _progress(f"{n}: {' '.join(cmd)}")
         run = run_process(cmd)
-        rows.append(Row(n, "end to end", "dedup CLI", stage, run.seconds, corpus["articles"], corpus["text_mb"],
-                        run.peak_rss_mib, command=" ".join(cmd), load_1m=run.load_1m))
+        out.unlink()
+        rows.append(Row(n, group, "dedup CLI", stage, run.seconds, corpus["articles"], corpus["text_mb"],
+                        run.peak_rss_mib, command=" ".join(cmd), load_1m=run.load_1m,
+                        peak_process_mib=run.peak_process_mib))
     return rows
 
 
@@ -113,16 +121,21 @@ def _peer_run(name: str, n: int, script: Path, cfg: Settings) -> tuple[Run, bool
 
 
 def _run_peer(script: Path, dump: Path) -> Run:
-    return run_process([sys.executable, str(script), str(dump), os.devnull])
+    out = script.with_suffix(".clusters.jsonl")  # a real file, as dedup's rows write theirs
+    try:
+        return run_process([sys.executable, str(script), str(dump), str(out)])
+    finally:
+        out.unlink(missing_ok=True)
 
 
-def peer_rows(n: int, dump: Path, corpus: dict[str, Any], cfg: Settings) -> list[Row]:
+def peer_rows(n: int, dump: Path, corpus: dict[str, Any], cfg: Settings, group: str = "end to end") -> list[Row]:
     rows = []
     for name, script in write_peer_scripts(cfg.out).items():
-        row = Row(n, "end to end", f"{name} by hand", "cluster", float("nan"), corpus["articles"], corpus["text_mb"],
-                  None, command=f"{sys.executable} {script} {dump} {os.devnull}")
+        row = Row(n, group, f"{name} by hand", "cluster", float("nan"), corpus["articles"], corpus["text_mb"],
+                  None, command=f"{sys.executable} {script} {dump} <file>")
         try:
-            run, extrapolated = _peer_run(name, n, script, cfg)
+            run, extrapolated = _peer_run(name, n, script, cfg) if group == "end to end" else (
+                _run_peer(script, dump), False)
         except RuntimeError as exc:  # a hand-built pipeline may run out of memory at scale
             _progress(f"{n}: {name} by hand failed: {exc}")
             rows.append(replace(row, note=f"failed: {str(exc).splitlines()[0]}"))
@@ -130,19 +143,32 @@ def peer_rows(n: int, dump: Path, corpus: dict[str, Any], cfg: Settings) -> list
         if run.stdout:
             corpus.setdefault("peers", {})[name] = _last_json(run.stdout)
         rows.append(replace(row, seconds=run.seconds, peak_rss_mib=run.peak_rss_mib, extrapolated=extrapolated,
-                            load_1m=run.load_1m,
+                            load_1m=run.load_1m, peak_process_mib=run.peak_process_mib,
                             note="extrapolated linearly from a smaller size" if extrapolated else None))
     return rows
 
 
+def reuse_heavy_rows(n: int, cfg: Settings) -> tuple[list[Row], dict[str, Any]]:
+    """``dedup cluster`` and the hand-built peers on a dump where every paragraph recurs."""
+    dump = ensure_dump(n, cfg.data, background="real")
+    _progress(f"{n}: reuse-heavy dump {dump}")
+    text_mb = sum(len(d.text.encode()) for d in read_documents([dump])) / 1e6
+    corpus: dict[str, Any] = {"articles": n, "text_mb": text_mb, "dump": str(dump)}
+    rows = cli_rows(n, dump, corpus, cfg, group="reuse-heavy", provenance=False)
+    if not cfg.skip_peers:
+        rows += peer_rows(n, dump, corpus, cfg, group="reuse-heavy")
+    return rows, corpus
+
+
 def with_ratios(rows: list[Row]) -> list[Row]:
-    """Seconds over dedup's for the same work and size: signing vs ``sign_batch``, end to end vs ``--jobs 1``."""
-    reference = {(r.size, r.stage): r.seconds for r in rows if r.group == "signatures" and r.system == "dedup"}
-    reference.update({(r.size, "end to end"): r.seconds for r in rows
-                      if r.system == "dedup CLI" and r.stage == "cluster --jobs 1"})
+    """Seconds over dedup's for the same work and size: signing vs ``sign_batch``, end to end vs
+    ``dedup cluster`` at its default (all cores, here 2)."""
+    reference = {(r.size, r.group, r.stage): r.seconds for r in rows if r.group == "signatures" and r.system == "dedup"}
+    reference.update({(r.size, r.group, None): r.seconds for r in rows
+                      if r.system == "dedup CLI" and r.stage == "cluster --jobs 2"})
     out = []
     for r in rows:
-        key = (r.size, r.stage if r.group == "signatures" else "end to end")
+        key = (r.size, r.group, r.stage if r.group == "signatures" else None)
         base = reference.get(key) if r.group != "stages" else None
         out.append(replace(r, ratio=r.seconds / base if base else None))
     return out
