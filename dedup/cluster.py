@@ -132,7 +132,6 @@ def group_passages(
     # Only passages in some verified pair can join a group: union-find runs
     # over those alone (a corpus has millions of passages, few of them shared).
     nodes, local = np.unique(np.concatenate([verified.left, verified.right]), return_inverse=True)
-    left, right = local[: len(verified)].tolist(), local[len(verified) :].tolist()
     strength = np.maximum(verified.jaccard, verified.containment)
     # Ties are broken by the ranks of the pair's ends, lower rank first: not by
     # which end is ``left``, since that follows the passages' input order.
@@ -142,9 +141,10 @@ def group_passages(
     parent = list(range(len(nodes)))
     representative = list(range(len(nodes)))
     # The hot loop of a reuse-heavy corpus (millions of pairs, most of them
-    # inside a group already): finds inlined, with path halving.
-    for i in order.tolist():
-        x, y = left[i], right[i]
+    # inside a group already): pairs in order as two plain lists, finds
+    # inlined with path halving.
+    ordered_left, ordered_right = local[: len(verified)][order].tolist(), local[len(verified) :][order].tolist()
+    for x, y in zip(ordered_left, ordered_right):
         a = x
         while parent[a] != a:
             parent[a] = parent[parent[a]]
