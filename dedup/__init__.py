@@ -8,7 +8,7 @@ reused span of every article, its matches and its likely origin.
 
 from .align import AlignDoc, Alignment, align_pair
 from .cluster import Cluster, ClusterMember, Verified, build_clusters, group_passages, verify_pairs
-from .errors import DedupError, InputError, ParameterError
+from .errors import DedupError, InputError, ParameterError, WriteError
 from .index import Candidates, anchor_pairs, band_keys, candidate_pairs, lsh_candidates, optimal_bands
 from .ingest import Document, IngestReport, Skipped, read_documents
 from .normalize import NormalizedText, TokenBatch, normalize, token_document_frequency, tokenize_batch
@@ -34,5 +34,5 @@ __all__ = [
     "SignedBatch", "Signatures", "Skipped", "TokenBatch", "Verified", "band_keys", "build_clusters",
     "candidate_pairs", "lsh_candidates", "index_batch", "gather_signed", "passage_rank", "DocumentStore", "cluster_files", "find_clusters", "from_lean_minhash", "group_passages",
     "normalize", "optimal_bands", "paragraph_spans", "read_documents", "segment_batch", "sentence_spans",
-    "sign_batch", "sign_documents", "to_lean_minhash", "tokenize_batch", "verify_pairs", "__version__",
+    "sign_batch", "sign_documents", "to_lean_minhash", "tokenize_batch", "verify_pairs", "WriteError", "__version__",
 ]

@@ -6,7 +6,7 @@ exit code the command line uses for it, so the CLI never has to guess.
 
 from __future__ import annotations
 
-__all__ = ["DedupError", "InputError", "ParameterError"]
+__all__ = ["DedupError", "InputError", "ParameterError", "WriteError"]
 
 
 class DedupError(Exception):
@@ -30,3 +30,8 @@ class InputError(DedupError):
 
 class ParameterError(DedupError, ValueError):
     """A parameter is out of range; the message says what would be valid."""
+
+
+class WriteError(DedupError):
+    """Writing failed where the input is not to blame: an output file, standard
+    output, or the temporary file documents wait in (a full disk, no permission)."""
