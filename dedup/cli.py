@@ -7,13 +7,13 @@ from __future__ import annotations
 
 import sys
 import time
-from contextlib import contextmanager
-from typing import Callable, Iterator, TextIO
+from typing import Callable, TextIO
 
 import click
 
 from . import __version__
 from .errors import DedupError
+from .output import check_output, open_output
 from .pipeline import Params, cluster_files, default_jobs, provenance_files
 from .report import CLUSTER_FORMATS, PROVENANCE_FORMATS, write_clusters, write_provenance
 
@@ -44,18 +44,6 @@ class _Progress:
     def close(self) -> None:
         if self.tty and self.done:
             self.stream.write("\n")
-
-
-@contextmanager
-def _output(path: str | None) -> Iterator[TextIO]:
-    if path is None or path == "-":
-        yield sys.stdout
-        return
-    try:
-        with open(path, "w", encoding="utf-8", newline="") as handle:
-            yield handle
-    except OSError as exc:
-        raise _Failure(f"cannot write {path}: {exc.strerror}") from None
 
 
 def _summary(result, stream: TextIO) -> None:
@@ -104,13 +92,25 @@ def _common(command):
     return command
 
 
+def _jobs(requested: int | None, quiet: bool) -> int:
+    """Worker processes: more than the cores this process may use would only
+    cost memory (the output is the same for any number)."""
+    cores = default_jobs()
+    if requested is None or requested <= cores:
+        return cores if requested is None else requested
+    if not quiet:
+        click.echo(f"dedup: --jobs {requested} is more than the {cores} cores available; using {cores}", err=True)
+    return cores
+
+
 def _execute(run, write, inputs, params: Params, output, jobs, skip_bad, quiet) -> None:
     """Run a pipeline and write its result; the caller wraps it in :func:`_run`."""
+    check_output(output, inputs)
     progress = None if quiet else _Progress(sys.stderr)
-    result = run(inputs, params, skip_bad=skip_bad, jobs=default_jobs() if jobs is None else jobs, progress=progress)
+    result = run(inputs, params, skip_bad=skip_bad, jobs=_jobs(jobs, quiet), progress=progress)
     if progress:
         progress.close()
-    with _output(output) as out:
+    with open_output(output) as out:
         write(result, out)
     if not quiet:
         _summary(result, sys.stderr)
