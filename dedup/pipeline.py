@@ -22,7 +22,7 @@ from .align import AlignDoc, Alignment, align_pair
 from .cluster import Cluster, build_clusters, group_passages, verify_pairs
 from .errors import ParameterError
 from .index import lsh_candidates, optimal_bands, packed_anchor_pairs
-from .ingest import Document, IngestReport, read_documents
+from .ingest import Document, IngestReport, check_documents, read_documents
 from .normalize import sorted_unique, texts_for_tokens, token_document_frequency, tokenize_batch
 from .provenance import ProvenanceReport, build_provenance
 from .segment import Passages, segment_batch
@@ -317,6 +317,7 @@ def _cluster_run(
     shingles), and the corpus's common words (with ``anchors``)."""
     if jobs < 1:
         raise ParameterError(f"jobs must be at least 1, got {jobs}")
+    documents = check_documents(documents)
     kept = DocumentStore()
     columns = _Columns()
     vocabularies: list[SignedBatch] = []  # for provenance
