@@ -136,3 +136,18 @@ def test_jobs_beyond_the_cores_is_clamped_and_said(dump):
     assert result.exit_code == 0
     assert "--jobs 1000 is more than the" in result.stderr and "cores available; using" in result.stderr
     assert result.stdout == invoke("cluster", dump, "--jobs", "1", "--format", "jsonl").stdout
+
+
+# ---------------------------------------------------------------------------
+# 10: a full $TMPDIR while documents wait on disk
+
+
+def test_a_full_tmpdir_is_an_error_not_a_traceback(dump, monkeypatch):
+    def full(*args, **kwargs):
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    monkeypatch.setattr("dedup.store.MEMORY_LIMIT", 0)
+    monkeypatch.setattr("dedup.store.tempfile.TemporaryFile", full)
+    result = invoke("provenance", dump, "--jobs", "1")
+    assert result.exit_code == 1 and result.stdout == ""
+    assert "cannot keep documents in a temporary file" in result.stderr and "No space left" in result.stderr
