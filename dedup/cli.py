@@ -15,7 +15,7 @@ from . import __version__
 from .errors import DedupError
 from .output import check_output, open_output
 from .pipeline import Params, cluster_files, default_jobs, provenance_files
-from .report import CLUSTER_FORMATS, PROVENANCE_FORMATS, write_clusters, write_provenance
+from .report import CLUSTER_FORMATS, PROVENANCE_FORMATS, trace_lines, write_clusters, write_provenance
 
 
 class _Failure(click.ClickException):
@@ -49,12 +49,13 @@ class _Progress:
 def _summary(result, stream: TextIO) -> None:
     s, ingest = result.stats, result.ingest
     figures = ", ".join(f"{value:,} {name.replace('_', ' ')}" for name, value in s.items())
+    dates = f"; {len(ingest.ignored_dates)} record dates ignored" if ingest.ignored_dates else ""
     click.echo(
-        f"dedup: {figures}; {len(ingest.fallback_decoded)} decoded by fallback; {len(ingest.skipped)} skipped",
+        f"dedup: {figures}; {len(ingest.fallback_decoded)} decoded by fallback; {len(ingest.skipped)} skipped{dates}",
         file=stream,
     )
-    for skipped in ingest.skipped:
-        click.echo(f"dedup: skipped {skipped.location}: {skipped.reason}", file=stream)
+    for line in trace_lines(ingest):
+        click.echo(f"dedup: {line}", file=stream)
 
 
 def _run(action: Callable[[], None]) -> None:

@@ -590,7 +590,7 @@ def _accepted(item: Any, location: str, seen: set[str], skip_bad: bool, report: 
         report.skipped.append(Skipped(f"{where}:{exc.line}" if exc.line else where, exc.reason))
         return None
     if doc.date is not None and not isinstance(item, Document) and parse_date(doc.date) is None:
-        report.ignored_dates.append(Skipped(location, f"date {doc.date!r} is not a date this reads; ignored"))
+        report.ignored_dates.append(Skipped(location, f"{doc.date!r} is not a date this reads"))
     seen.add(doc.id)
     report.documents += 1
     return doc

@@ -5,6 +5,7 @@ skip; output is written whole or not at all."""
 from __future__ import annotations
 
 import errno
+import html
 import json
 import os
 import subprocess
@@ -151,3 +152,104 @@ def test_a_full_tmpdir_is_an_error_not_a_traceback(dump, monkeypatch):
     result = invoke("provenance", dump, "--jobs", "1")
     assert result.exit_code == 1 and result.stdout == ""
     assert "cannot keep documents in a temporary file" in result.stderr and "No space left" in result.stderr
+
+
+# ---------------------------------------------------------------------------
+# 12, 17: every format says what reading left out (and only then changes)
+
+
+@pytest.fixture()
+def flawed(tmp_path) -> Path:
+    path = tmp_path / "flawed.jsonl"
+    records = [GOOD[0], "{oops", {**GOOD[1], "date": "last Tuesday"}]
+    path.write_text(_jsonl(records), encoding="utf-8")
+    return path
+
+
+SKIP_LINE = "skipped {path}:2: malformed JSON: Expecting property name enclosed in double quotes (column 2)"
+DATE_LINE = "date ignored {path}:3: 'last Tuesday' is not a date this reads"
+
+
+@pytest.mark.parametrize(("command", "fmt"), [
+    ("cluster", "text"), ("cluster", "jsonl"), ("cluster", "json"), ("cluster", "csv"),
+    ("provenance", "markdown"), ("provenance", "json"), ("provenance", "jsonl"), ("provenance", "html"),
+])
+def test_every_format_says_what_was_skipped(tmp_path, flawed, command, fmt):
+    result = invoke(command, flawed, "--jobs", "1", "--skip-bad", "-q", "--format", fmt)
+    assert result.exit_code == 0 and result.stderr == ""
+    out = result.stdout
+    skipped = {"location": f"{flawed}:2", "reason": SKIP_LINE.format(path=flawed).split(": ", 1)[1]}
+    dated = {"location": f"{flawed}:3", "reason": "'last Tuesday' is not a date this reads"}
+    if fmt == "json":
+        summary = json.loads(out)["summary"]
+        assert summary["ingest_skipped"] == [skipped] and summary["ingest_ignored_dates"] == [dated]
+    elif fmt == "jsonl":
+        assert json.loads(out.splitlines()[-1]) == {"skipped": [skipped], "ignored_dates": [dated]}
+    elif fmt == "csv":
+        assert out.splitlines()[-2:] == [f"skipped,,,,{flawed}:2,,,{skipped['reason']}",
+                                         f"date ignored,,,,{flawed}:3,,,{dated['reason']}"]
+    else:
+        escape = html.escape if fmt == "html" else str
+        for line in (SKIP_LINE, DATE_LINE):
+            assert escape(line.format(path=flawed)) in out
+    clean = tmp_path / "clean.jsonl"
+    clean.write_text(_jsonl(GOOD), encoding="utf-8")
+    clean_out = invoke(command, clean, "--jobs", "1", "-q", "--format", fmt).stdout
+    assert str(tmp_path) not in clean_out and 'id="skipped"' not in clean_out and "ignored_dates" not in clean_out
+
+
+def test_the_summary_on_stderr_lists_skips_and_ignored_dates(flawed):
+    result = invoke("cluster", flawed, "--jobs", "1", "--skip-bad")
+    assert "1 skipped; 1 record dates ignored" in result.stderr
+    assert f"dedup: {SKIP_LINE.format(path=flawed)}" in result.stderr
+    assert f"dedup: {DATE_LINE.format(path=flawed)}" in result.stderr
+
+
+# ---------------------------------------------------------------------------
+# 19: ids and texts that attack a format
+
+
+def _hostile(tmp_path) -> Path:
+    path = tmp_path / "hostile.jsonl"
+    records = [
+        {"id": '=HYPERLINK("http://evil","x")', "text": "An opening paragraph.\n\n-2+3 " + SHARED},
+        {"id": "line\n## forged heading", "text": "-2+3 " + SHARED + "\n\nA closing paragraph."},
+        {"id": "abc\u202edcba\u2069", "text": GOOD[0]["text"] + " More."},
+    ]
+    path.write_text(_jsonl(records), encoding="utf-8")
+    return path
+
+
+def test_csv_cells_that_would_be_formulas_are_text(tmp_path):
+    import csv
+    import io
+
+    out = invoke("cluster", _hostile(tmp_path), "--jobs", "1", "-q", "--format", "csv").stdout
+    rows = list(csv.DictReader(io.StringIO(out)))
+    docs = {r["doc"] for r in rows}
+    assert "'=HYPERLINK(\"http://evil\",\"x\")" in docs
+    assert all(not cell.startswith(("=", "+", "-", "@")) for r in rows for cell in (r["doc"], r["text"]))
+    assert any(r["text"].startswith("'-2+3 ") for r in rows)
+
+
+def test_markdown_and_text_keep_each_id_on_its_line(tmp_path):
+    path = _hostile(tmp_path)
+    markdown = invoke("provenance", path, "--jobs", "1", "-q").stdout
+    assert "## forged heading" not in markdown.splitlines()
+    assert "## line\\u000a## forged heading" in markdown
+    assert "abc\\u202edcba\\u2069" in markdown and "\u202e" not in markdown
+    text = invoke("cluster", path, "--jobs", "1", "-q").stdout
+    assert "\u202e" not in text and not any(line.startswith("## forged") for line in text.splitlines())
+
+
+def test_html_isolates_ids_that_carry_bidi_marks(tmp_path):
+    from dedup.report_html import _isolated
+
+    assert _isolated("plain") == "plain"
+    assert _isolated("abc\u202edcba") == "\u2068abc\u202edcba\u2069"
+    # A stray PDI would close the isolate early: it goes; an unclosed isolate is closed.
+    assert _isolated("\u2069\u202ex\u2067y") == "\u2068\u202ex\u2067y\u2069\u2069"
+    page = invoke("provenance", _hostile(tmp_path), "--jobs", "1", "-q", "--format", "html").stdout
+    payload = page.split('id="dedup-data">', 1)[1].split("</script>", 1)[0]
+    ids = [d["id"] for d in json.loads(payload)["documents"]]
+    assert "\u2068abc\u202edcba\u2069" in ids
