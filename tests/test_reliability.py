@@ -253,3 +253,60 @@ def test_html_isolates_ids_that_carry_bidi_marks(tmp_path):
     payload = page.split('id="dedup-data">', 1)[1].split("</script>", 1)[0]
     ids = [d["id"] for d in json.loads(payload)["documents"]]
     assert "\u2068abc\u202edcba\u2069" in ids
+
+
+# ---------------------------------------------------------------------------
+# The issue's reproductions through the command: exit 1 naming file and line,
+# or with --skip-bad exit 0 and a reported skip; never a half-written file
+
+
+def _good_lines() -> str:
+    return _jsonl(GOOD)
+
+
+REPRODUCTIONS = {
+    "csv stray quote": ("q.csv", 'id,text\na,first doc\nb,"stray quote\nc,third doc\nd,fourth doc\n', 3),
+    "surrogate in text": ("s.jsonl", _good_lines() + '{"id": "c", "text": "\\ud800"}\n', 3),
+    "surrogate in id": ("s.jsonl", _good_lines() + '{"id": "\\ud800", "text": "t"}\n', 3),
+    "surrogate in source": ("s.jsonl", _good_lines() + '{"id": "c", "text": "t", "source": "\\udfff"}\n', 3),
+    "huge integer": ("n.jsonl", _good_lines() + '{"id": "c", "text": "t", "n": ' + "9" * 5000 + "}\n", 3),
+    "deep nesting": ("d.jsonl", _good_lines() + '{"id": "c", "text": "t", "x": ' + "[" * 100_000 + "]" * 100_000
+                     + "}\n", 3),
+}
+
+
+@pytest.mark.parametrize("case", sorted(REPRODUCTIONS))
+def test_reproductions_end_in_an_error_or_a_reported_skip(tmp_path, case):
+    name, content, line = REPRODUCTIONS[case]
+    path = tmp_path / name
+    path.write_text(content, encoding="utf-8")
+    target = tmp_path / "report.md"
+    target.write_text("previous\n", encoding="utf-8")
+    result = invoke("provenance", path, "--jobs", "1", "-o", target)
+    assert result.exit_code == 1 and result.stderr.startswith(f"Error: {path}:{line}: ")
+    assert target.read_text(encoding="utf-8") == "previous\n" and _leftovers(tmp_path) == []
+    result = invoke("provenance", path, "--jobs", "1", "-o", target, "--skip-bad")
+    assert result.exit_code == 0 and f"dedup: skipped {path}:{line}: " in result.stderr
+    assert f"- skipped {path}:{line}: " in target.read_text(encoding="utf-8")
+
+
+def test_non_utf8_file_names_are_written_escaped(tmp_path):
+    folder = tmp_path / "in"
+    folder.mkdir()
+    for name, record in zip((b"caf\xe9", b"b"), GOOD):
+        with open(os.path.join(os.fsencode(folder), name + b".txt"), "wb") as handle:
+            handle.write(record["text"].encode("utf-8"))
+    target = tmp_path / "clusters.jsonl"
+    result = invoke("cluster", folder, "--jobs", "1", "--format", "jsonl", "-o", target, "-q")
+    assert result.exit_code == 0
+    assert {m["doc"] for m in json.loads(target.read_text(encoding="utf-8"))["members"]} == {"caf\\xe9", "b"}
+
+
+@pytest.mark.parametrize("skip_bad", [[], ["--skip-bad"]])
+def test_nothing_read_exits_1(tmp_path, skip_bad):
+    (tmp_path / "empty").mkdir()
+    result = invoke("cluster", tmp_path / "empty", *skip_bad)
+    assert result.exit_code == 1 and result.stderr == f"Error: {tmp_path / 'empty'}: nothing was read\n"
+    (tmp_path / "scan.txt").write_bytes(b"\x00\x01binary" * 10)
+    result = invoke("cluster", tmp_path / "scan.txt", *skip_bad)
+    assert result.exit_code == 1 and "nothing was read (1 skipped:" in result.stderr and "binary file" in result.stderr
