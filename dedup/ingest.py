@@ -160,7 +160,27 @@ def _field_problem(name: str, value: object, optional: bool = False) -> str | No
     return None
 
 
+#: Levels of nesting allowed in a document's extra fields: documents travel
+#: pickled (to worker processes, to the spill file), and pickle recurses.
+MAX_NESTING = 100
+
+
+def _too_deep(value: object) -> bool:
+    stack = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, Mapping):
+            item = list(item.values())
+        if isinstance(item, (list, tuple)):
+            if depth > MAX_NESTING:
+                return True
+            stack.extend((child, depth + 1) for child in item)
+    return False
+
+
 def _document_problem(doc: Document) -> str | None:
+    if doc.extra and _too_deep(doc.extra):
+        return f"extra fields nested more than {MAX_NESTING} levels deep"
     for name in ("id", "text"):
         problem = _field_problem(name, getattr(doc, name))
         if problem:

@@ -133,6 +133,8 @@ def _copy_to_stdout(spool: IO[bytes]) -> None:
         else:
             shutil.copyfileobj(spool, out)
         sys.stdout.flush()
+    except BrokenPipeError:  # the reader stopped reading (`| head`): its choice, not a failure
+        _silence_stdout()
     except OSError as exc:
         _silence_stdout()
         raise WriteError(f"cannot write to standard output: {_reason(exc)}") from None

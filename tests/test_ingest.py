@@ -309,6 +309,7 @@ def test_a_lone_surrogate_is_bad_input_wherever_it_is(tmp_path, field):
         ('{"id": "b", "text": "t", "n": ' + "7" * 5000 + "}", "malformed JSON: Exceeds the limit"),
         ('{"id": "b", "text": "t", "deep": ' + "[" * 100_000 + "]" * 100_000 + "}", "nested too deeply"),
         ('{"id": "b", "text": "t", "x": nope}', "malformed JSON: Expecting value (column 31)"),
+        ('{"id": "b", "text": "t", "deep": ' + "[" * 101 + "]" * 101 + "}", "nested more than 100 levels deep"),
         ('{"id": "b", "text": "t", "title": {"a": 1}}', "'title' must be a string, got a JSON object"),
     ],
 )

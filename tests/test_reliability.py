@@ -128,6 +128,14 @@ def test_a_full_stdout_or_output_device_is_an_error_not_a_traceback(to_file):
     assert "No space left on device" in done.stderr and done.stderr.startswith("Error: ")
 
 
+def test_a_reader_that_stops_reading_is_no_error():
+    args = [sys.executable, "-m", "dedup.cli", "cluster", "seeds/", "--jobs", "1", "-q"]
+    process = subprocess.Popen(args, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    process.stdout.close()  # like `| head` having seen enough before the report comes
+    stderr = process.stderr.read().decode()
+    assert process.wait(timeout=120) == 0 and stderr == ""
+
+
 # ---------------------------------------------------------------------------
 # 16: --jobs beyond the cores
 
