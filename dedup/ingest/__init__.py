@@ -9,6 +9,7 @@ so that no document is ever lost silently.
 from __future__ import annotations
 
 import sys
+from functools import lru_cache
 from pathlib import Path
 from typing import Any, Iterable, Iterator
 
@@ -59,6 +60,11 @@ def _file_items(path: Path, report: IngestReport) -> Iterator[tuple[Any, str]]:
                 yield from reader(stream, shown, report)
             return
     yield text_file(path, display(strip_suffix(path.name, [".txt", ".text", ".md"])), report), shown
+
+
+@lru_cache(maxsize=1 << 14)
+def _is_date(value: str) -> bool:
+    return parse_date(value) is not None  # date-only fields repeat across a dump: the cache spares their parses
 
 
 def _nothing_read(names: list[str], skipped: list[Skipped]) -> InputError:
@@ -124,7 +130,7 @@ def _accepted(item: Any, location: str, seen: set[str], skip_bad: bool, report: 
         where = exc.path or "<input>"
         report.skipped.append(Skipped(f"{where}:{exc.line}" if exc.line else where, exc.reason))
         return None
-    if doc.date is not None and not isinstance(item, Document) and parse_date(doc.date) is None:
+    if doc.date is not None and not isinstance(item, Document) and not _is_date(doc.date):
         report.ignored_dates.append(Skipped(location, f"{doc.date!r} is not a date this reads"))
     seen.add(doc.id)
     report.documents += 1

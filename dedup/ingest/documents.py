@@ -91,15 +91,18 @@ def _too_deep(value: object) -> bool:
     return False
 
 
+_CHECKED_FIELDS = (("id", False), ("text", False), *((name, True) for name in METADATA_FIELDS))
+
+
 def document_problem(doc: Document) -> str | None:
+    """Why ``doc`` cannot go through the pipeline, or None (the common case, kept cheap)."""
     if doc.extra and _too_deep(doc.extra):
         return f"extra fields nested more than {MAX_NESTING} levels deep"
-    for name in ("id", "text"):
-        problem = _field_problem(name, getattr(doc, name))
-        if problem:
-            return problem
-    for name in METADATA_FIELDS:
-        problem = _field_problem(name, getattr(doc, name), optional=True)
+    for name, optional in _CHECKED_FIELDS:
+        value = getattr(doc, name)
+        if (value is None and optional) or (type(value) is str and value.isascii()):
+            continue
+        problem = _field_problem(name, value, optional)
         if problem:
             return problem
     return None
@@ -125,27 +128,31 @@ def check_documents(documents: Iterable[object]) -> Iterator[Document]:
         yield doc
 
 
+def _record_error(message: str, location: str) -> InputError:
+    path, line = split_location(location)
+    return InputError(message, path=path, line=line)
+
+
 def document_from_record(record: Any, location: str) -> Document:
     """Build a Document from one JSON/CSV record, or raise InputError."""
-    path, line = split_location(location)
     if not isinstance(record, dict):
-        raise InputError("record is not a JSON object", path=path, line=line)
+        raise _record_error("record is not a JSON object", location)
     missing = [k for k in ("id", "text") if record.get(k) is None]
     if missing:
-        raise InputError(f"record has no {' or '.join(repr(m) for m in missing)}", path=path, line=line)
+        raise _record_error(f"record has no {' or '.join(repr(m) for m in missing)}", location)
     doc_id, text = record["id"], record["text"]
     if not isinstance(doc_id, (str, int)) or isinstance(doc_id, bool) or not isinstance(text, str):
-        raise InputError("'id' must be a string or integer and 'text' a string", path=path, line=line)
+        raise _record_error("'id' must be a string or integer and 'text' a string", location)
     meta = {}
     for key in METADATA_FIELDS:
         value = record.get(key)
         if isinstance(value, (dict, list)):
-            raise InputError(f"'{key}' must be a string, got a JSON {'object' if isinstance(value, dict) else 'array'}",
-                             path=path, line=line)
+            kind = "object" if isinstance(value, dict) else "array"
+            raise _record_error(f"'{key}' must be a string, got a JSON {kind}", location)
         meta[key] = None if value in (None, "") else str(value)
     extra = {k: v for k, v in record.items() if k not in ("id", "text", *METADATA_FIELDS)}
     doc = Document(id=str(doc_id), text=text, extra=extra, location=location, **meta)
     problem = document_problem(doc)
     if problem:
-        raise InputError(problem, path=path, line=line)
+        raise _record_error(problem, location)
     return doc
