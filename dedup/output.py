@@ -11,15 +11,13 @@ copied out only once it is complete. Failures to write raise
 
 from __future__ import annotations
 
-import io
 import os
-import shutil
 import stat
 import sys
 import tempfile
 from contextlib import contextmanager
 from pathlib import Path
-from typing import IO, Iterable, Iterator, TextIO
+from typing import Iterable, Iterator, TextIO
 
 from .errors import ParameterError, WriteError
 
@@ -109,29 +107,24 @@ def _replacing(target: Path, shown: str | os.PathLike[str]) -> Iterator[TextIO]:
 @contextmanager
 def _spooled_stdout() -> Iterator[TextIO]:
     try:
-        with tempfile.SpooledTemporaryFile(max_size=SPOOL_BYTES, prefix="dedup-report-") as spool:
-            handle = _text(spool)
-            yield handle
-            handle.flush()
+        with tempfile.SpooledTemporaryFile(max_size=SPOOL_BYTES, mode="w+", encoding="utf-8", newline="",
+                                           prefix="dedup-report-") as spool:
+            yield spool  # type: ignore[misc]
             spool.seek(0)
-            _copy_to_stdout(spool)
-            handle.detach()  # the spool closes once, with the ``with``
+            _copy_to_stdout(spool)  # type: ignore[arg-type]
     except OSError as exc:
         raise WriteError(f"cannot hold the report for standard output: {_reason(exc)}") from None
 
 
-def _text(spool: IO[bytes]) -> TextIO:
-    return io.TextIOWrapper(spool, encoding="utf-8", newline="", write_through=False)  # type: ignore[arg-type]
-
-
-def _copy_to_stdout(spool: IO[bytes]) -> None:
+def _copy_to_stdout(spool: TextIO) -> None:
     try:
         sys.stdout.flush()
-        out = getattr(sys.stdout, "buffer", None)
-        if out is None:  # a stream without bytes underneath (a test harness): text it is
-            sys.stdout.write(spool.read().decode("utf-8"))
-        else:
-            shutil.copyfileobj(spool, out)
+        out = getattr(sys.stdout, "buffer", None)  # bytes: UTF-8 whatever the locale says
+        while chunk := spool.read(1 << 20):
+            if out is None:
+                sys.stdout.write(chunk)
+            else:
+                out.write(chunk.encode("utf-8"))
         sys.stdout.flush()
     except BrokenPipeError:  # the reader stopped reading (`| head`): its choice, not a failure
         _silence_stdout()

@@ -420,7 +420,7 @@ def _notes_panel(notes: Sequence[str]) -> str:
         return ""
     items = "".join(f"<li>{html.escape(note)}</li>\n" for note in notes)
     return (f'<section id="skipped" class="panel" aria-labelledby="skipped-title">\n'
-            f'<h2 id="skipped-title">Not read: {len(notes)}</h2>\n<ul>\n{items}</ul>\n</section>\n')
+            f'<h2 id="skipped-title">Left out while reading: {len(notes)}</h2>\n<ul>\n{items}</ul>\n</section>\n')
 
 
 def render_html(report: Mapping[str, Any], texts: Mapping[str, str], *,

@@ -13,32 +13,13 @@ import sys
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner, Result
+from test_cli import GOOD, SHARED, invoke  # the command's harness and two stories sharing a paragraph
+from test_cli import _lines as _jsonl
 
 import dedup
-from dedup.cli import main
 from dedup.output import check_output, open_output
 
 ROOT = Path(__file__).resolve().parent.parent
-SHARED = (
-    "The Office aims to have a close relationship with Security Council bodies and Member States, "
-    "strengthening existing and developing new partnerships."
-)
-GOOD = [
-    {"id": "a", "text": "An opening paragraph of the first story.\n\n" + SHARED, "date": "2018-05-01"},
-    {"id": "b", "text": SHARED + "\n\nA closing paragraph of the second story.", "date": "2018-05-03"},
-]
-
-
-def _jsonl(records) -> str:
-    return "".join((r if isinstance(r, str) else json.dumps(r)) + "\n" for r in records)
-
-
-def invoke(*args, input: str | bytes | None = None) -> Result:
-    result = CliRunner().invoke(main, [str(a) for a in args], input=input)
-    assert "Traceback" not in result.output
-    assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
-    return result
 
 
 @pytest.fixture()

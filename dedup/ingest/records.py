@@ -95,7 +95,8 @@ def _parse_json(text: str, name: str, line: int) -> Any:
     except RecursionError:
         return InputError("malformed JSON: nested too deeply", path=name, line=line)
     except ValueError as exc:  # an integer of more digits than Python converts
-        long = re.search(r"\d{%d,}" % (sys.get_int_max_str_digits() + 1), text)
+        limit = getattr(sys, "get_int_max_str_digits", lambda: 4300)()  # the limit came in 3.11
+        long = re.search(r"\d{%d,}" % (limit + 1), text)
         where = f" (column {long.start() + 1})" if long else ""
         return InputError(f"malformed JSON: {str(exc).split(';')[0]}{where}", path=name, line=line)
 
