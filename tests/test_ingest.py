@@ -393,6 +393,24 @@ def test_a_broken_json_array_names_the_line_and_says_the_rest_was_not_read(tmp_p
     assert [d.id for d in docs] == ["a"] and report.skipped[0].location == f"{path}:3"
 
 
+def test_errors_in_pretty_printed_json_are_placed_exactly(tmp_path):
+    path = tmp_path / "dump.json"
+    path.write_text('[\n {"id": "a",\n  "text": "t"},\n {"id": "b",\n  "text": oops}\n]', encoding="utf-8")
+    _raises_at(path, 5, "malformed JSON: Expecting value (column 11); the rest of the file was not read")
+    path.write_text('{\n "id": "a",\n "text": oops\n}\n', encoding="utf-8")
+    _raises_at(path, 3, "malformed JSON: Expecting value (column 10)")
+    path.write_text('[{"id": "a", "text": "t"},\n {"id": "b", "text": "t", "n": ' + "1" * 5000 + "}]", encoding="utf-8")
+    _raises_at(path, 2, "value has 5000 digits (column 32)")
+
+
+def test_odd_paths_are_reported_not_raised(tmp_path):
+    os.mkfifo(tmp_path / "pipe.txt")
+    (tmp_path / "ok.txt").write_text(TEXT, encoding="utf-8")
+    _raises_at(tmp_path / "pipe.txt", None, "not a regular file", tmp_path)
+    with pytest.raises(dedup.InputError, match=r"^\\ud800.txt: no such file or folder"):
+        _read("\ud800.txt")
+
+
 def test_utf16_with_a_bom_is_text_and_a_stray_byte_costs_one_character(tmp_path):
     (tmp_path / "wide.txt").write_bytes(b"\xff\xfe" + "Caf\u00e9 \u2013 \u65e5\u672c".encode("utf-16-le"))
     (tmp_path / "stray.txt").write_bytes("na\u00efve \u201cquoted\u201d ".encode("utf-8") + b"\xff" + b" tail")

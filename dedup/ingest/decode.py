@@ -56,7 +56,10 @@ def decode_bytes(data: bytes) -> tuple[str, bool]:
 
 def display(path: str | os.PathLike[str]) -> str:
     """A path for messages and ids: bytes of a file name that are not UTF-8 as ``\\xNN``."""
-    return os.fsencode(path).decode("utf-8", "backslashreplace")
+    try:
+        return os.fsencode(path).decode("utf-8", "backslashreplace")
+    except UnicodeEncodeError:  # a str no file system gave: lone surrogates of its own
+        return os.fspath(path).encode("utf-8", "backslashreplace").decode("utf-8")
 
 
 def looks_binary(data: bytes) -> bool:

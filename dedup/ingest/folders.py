@@ -58,6 +58,8 @@ def _folder_files(folder: Path, ancestors: frozenset[tuple[int, int]]) -> Iterat
                     yield path
                 elif entry.is_symlink():
                     yield InputError(f"symlink to nothing ({display(os.readlink(path))})", path=display(path))
+                else:
+                    yield InputError("not a regular file", path=display(path))
         except OSError as exc:
             yield InputError(read_failure(exc), path=display(path))
 

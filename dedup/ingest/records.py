@@ -87,18 +87,22 @@ def read_failure(exc: BaseException) -> str:
 
 
 def _parse_json(text: str, name: str, line: int) -> Any:
-    """A JSON value, or the InputError that says why it is none."""
+    """A JSON value, or the InputError that says why it is none, placed in
+    the file (``text`` starts on ``line``)."""
     try:
         return json.loads(text)
     except json.JSONDecodeError as exc:
-        return InputError(f"malformed JSON: {exc.msg} (column {exc.colno})", path=name, line=line)
+        return InputError(f"malformed JSON: {exc.msg} (column {exc.colno})", path=name, line=line + exc.lineno - 1)
     except RecursionError:
         return InputError("malformed JSON: nested too deeply", path=name, line=line)
     except ValueError as exc:  # an integer of more digits than Python converts
         limit = getattr(sys, "get_int_max_str_digits", lambda: 4300)()  # the limit came in 3.11
         long = re.search(r"\d{%d,}" % (limit + 1), text)
-        where = f" (column {long.start() + 1})" if long else ""
-        return InputError(f"malformed JSON: {str(exc).split(';')[0]}{where}", path=name, line=line)
+        reason = f"malformed JSON: {str(exc).split(';')[0]}"
+        if long is None:
+            return InputError(reason, path=name, line=line)
+        column = long.start() - text.rfind("\n", 0, long.start())
+        return InputError(f"{reason} (column {column})", path=name, line=line + text.count("\n", 0, long.start()))
 
 
 def jsonl_records(stream: BinaryIO, name: str, report: IngestReport) -> Iterator[tuple[Any, str]]:
@@ -110,7 +114,8 @@ def jsonl_records(stream: BinaryIO, name: str, report: IngestReport) -> Iterator
             line, fallback = decode_bytes(raw)
             if fallback:
                 report.fallback_decoded.append(f"{name}:{number}")
-            yield _parse_json(line, name, number), f"{name}:{number}"
+            # Without its line end, so that an error at the end of the line stays on it.
+            yield _parse_json(line.rstrip("\r\n"), name, number), f"{name}:{number}"
     except read_errors() as exc:
         if number == 0:
             yield InputError(read_failure(exc), path=name), ""
@@ -134,9 +139,13 @@ def json_records(stream: BinaryIO, name: str, report: IngestReport) -> Iterator[
     lines = data.split("\n")  # only "\n": U+2028 and friends may stand raw inside JSON strings
     first = next((i for i, line in enumerate(lines) if line.strip()), None)
     if first is not None and isinstance(_parse_json(lines[first], name, first + 1), InputError):
-        whole = _parse_json(data, name, first + 1)
+        whole = _parse_json(data, name, 1)
         if isinstance(whole, dict):  # one pretty-printed record
             yield whole, f"{name}:{first + 1}"
+            return
+        if lines[first].strip() == "{":  # a pretty-printed record, broken: say where
+            yield whole if isinstance(whole, InputError) else InputError("record is not a JSON object", path=name,
+                                                                         line=first + 1), ""
             return
     for number, line in enumerate(lines, 1):
         if line.strip():
@@ -145,12 +154,12 @@ def json_records(stream: BinaryIO, name: str, report: IngestReport) -> Iterator[
 
 def _json_array(data: str, at: int, name: str) -> Iterator[tuple[Any, str]]:
     decoder = json.JSONDecoder()
-    line, counted = 1, 0
+    seen = [1, 0]  # the line at a position already counted up to
 
     def line_of(position: int) -> int:
-        nonlocal line, counted
-        line, counted = line + data.count("\n", counted, position), position
-        return line
+        seen[0] += data.count("\n", seen[1], position)
+        seen[1] = position
+        return seen[0]
 
     at = _JSON_SPACE.match(data, at).end()  # type: ignore[union-attr]
     if data.startswith("]", at):
@@ -160,11 +169,17 @@ def _json_array(data: str, at: int, name: str) -> Iterator[tuple[Any, str]]:
             record_line = line_of(at)
             try:
                 record, at = decoder.raw_decode(data, at)
-            except (ValueError, RecursionError):
-                error = _parse_json(data, name, record_line)
-                assert isinstance(error, InputError)  # the same text failed once already
-                line = error.line if isinstance(error.line, int) else record_line
-                yield InputError(f"{error.reason}; the rest of the file was not read", path=name, line=line), ""
+            except RecursionError:
+                yield InputError("malformed JSON: nested too deeply; the rest of the file was not read", path=name,
+                                 line=record_line), ""
+                return
+            except ValueError:
+                # The whole text fails first where this record does (those before it
+                # parsed): its message places the error exactly.
+                error = _parse_json(data, name, 1)
+                reason = error.reason if isinstance(error, InputError) else "malformed JSON"
+                yield InputError(f"{reason}; the rest of the file was not read", path=name,
+                                 line=error.line if isinstance(error, InputError) else record_line), ""
                 return
             yield record, f"{name}:{record_line}"
             at = _JSON_SPACE.match(data, at).end()  # type: ignore[union-attr]
