@@ -13,7 +13,11 @@ METADATA_FIELDS = ("date", "source", "url", "title")
 
 @dataclass(frozen=True)
 class Document:
-    """One article. ``text`` is the original text every offset refers to."""
+    """One article. ``text`` is the original text every offset refers to.
+
+    ``id`` and ``text`` are strings of Unicode text (no lone surrogates), so
+    are ``date``, ``source``, ``url`` and ``title`` when given: the pipeline
+    checks (:func:`check_documents`) and raises InputError otherwise."""
 
     id: str
     text: str
