@@ -113,7 +113,8 @@ def _spooled_stdout() -> Iterator[TextIO]:
             spool.seek(0)
             _copy_to_stdout(spool)  # type: ignore[arg-type]
     except OSError as exc:
-        raise WriteError(f"cannot hold the report for standard output: {_reason(exc)}") from None
+        raise WriteError(f"cannot hold the report for standard output: {_reason(exc)}; "
+                         f"set TMPDIR to a folder with room, or write to a file with -o") from None
 
 
 def _copy_to_stdout(spool: TextIO) -> None:

@@ -86,6 +86,18 @@ def test_nothing_reaches_stdout_before_the_report_is_complete(capfdbinary):
     assert capfdbinary.readouterr().out == "whole \u00e9\n".encode("utf-8")
 
 
+def test_a_report_for_stdout_that_cannot_be_held_is_an_error(monkeypatch, capfdbinary):
+    def full(*args, **kwargs):
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    monkeypatch.setattr("dedup.output.SPOOL_BYTES", 4)
+    monkeypatch.setattr("tempfile.TemporaryFile", full)
+    with pytest.raises(dedup.WriteError, match="No space left on device; set TMPDIR .* or write to a file with -o"):
+        with open_output(None) as out:
+            out.write("more than four bytes")
+    assert capfdbinary.readouterr().out == b""
+
+
 def test_output_equal_to_an_input_is_refused(tmp_path, dump):
     before = dump.read_bytes()
     result = invoke("cluster", dump, "--jobs", "1", "-o", dump)
