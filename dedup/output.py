@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Iterable, Iterator, TextIO
 
 from .errors import ParameterError, WriteError
+from .ingest.decode import display
 
 __all__ = ["check_output", "open_output"]
 
@@ -39,7 +40,7 @@ def check_output(output: str | os.PathLike[str] | None, inputs: Iterable[str | o
         except OSError:  # the input is missing: reading it will say so
             continue
         if same:
-            raise ParameterError(f"-o {os.fsdecode(output)!r} is also an input; write the report to another file")
+            raise ParameterError(f"-o {display(output)!r} is also an input; write the report to another file")
 
 
 @contextmanager
@@ -69,7 +70,7 @@ def _direct(target: Path, shown: str | os.PathLike[str]) -> Iterator[TextIO]:
         with open(target, "w", encoding="utf-8", newline="") as handle:
             yield handle
     except OSError as exc:
-        raise WriteError(f"cannot write {os.fsdecode(shown)}: {_reason(exc)}") from None
+        raise WriteError(f"cannot write {display(shown)}: {_reason(exc)}") from None
 
 
 def _temporary_beside(target: Path) -> tuple[int, Path]:
@@ -96,12 +97,27 @@ def _replacing(target: Path, shown: str | os.PathLike[str]) -> Iterator[TextIO]:
             os.chmod(temporary, stat.S_IMODE(target.stat().st_mode))
         os.replace(temporary, target)
         temporary = None
+        _sync_folder(target.parent)
     except OSError as exc:
         kept = " (the previous file is untouched)" if target.exists() else ""
-        raise WriteError(f"cannot write {os.fsdecode(shown)}: {_reason(exc)}{kept}") from None
+        raise WriteError(f"cannot write {display(shown)}: {_reason(exc)}{kept}") from None
     finally:
         if temporary is not None:
             temporary.unlink(missing_ok=True)
+
+
+def _sync_folder(folder: Path) -> None:
+    """Flush the rename to disk too, where the system lets a folder be synced."""
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
 
 
 @contextmanager
