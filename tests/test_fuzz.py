@@ -116,8 +116,9 @@ DOCUMENT_FIELDS = st.one_of(WORDS, ANY_TEXT, JSON_VALUES, st.binary(max_size=8))
 @FUZZ
 @given(items=st.lists(st.one_of(
     st.builds(dedup.Document, id=st.one_of(ANY_TEXT, st.integers(), st.none()), text=DOCUMENT_FIELDS,
-              date=st.one_of(st.none(), ANY_TEXT, st.just("2018-05-03")), source=st.one_of(st.none(), ANY_TEXT,
-                                                                                          JSON_VALUES)),
+              date=st.one_of(st.none(), ANY_TEXT, st.just("2018-05-03")),
+              source=st.one_of(st.none(), ANY_TEXT, JSON_VALUES), extra=JSON_VALUES,
+              location=st.one_of(st.just(""), ANY_TEXT, st.integers())),
     JSON_VALUES), max_size=6))
 def test_arbitrary_documents_to_find_provenance(items):
     try:

@@ -461,6 +461,8 @@ def test_the_library_checks_what_it_is_given(doc, reason):
         assert reason in str(info.value)
         if isinstance(doc, Document):
             assert (info.value.path, info.value.line) == ("<documents>", 2)
+    with pytest.raises(dedup.InputError, match=r"^<documents>:1: 'text' must be a string"):
+        dedup.find_clusters([Document("a", None, location=7)])  # a location that is no place
     located = Document("a", None, location="dump.jsonl:9")
     with pytest.raises(dedup.InputError, match=r"^dump.jsonl:9: 'text' must be a string"):
         dedup.find_clusters([located])

@@ -127,7 +127,8 @@ def check_documents(documents: Iterable[object]) -> Iterator[Document]:
             raise InputError(f"item {number} is a {type(doc).__name__}, not a dedup.Document", path="<documents>")
         problem = document_problem(doc)
         if problem:
-            path, line = split_location(doc.location) if doc.location else ("<documents>", number)
+            placed = isinstance(doc.location, str) and doc.location
+            path, line = split_location(doc.location) if placed else ("<documents>", number)
             raise InputError(problem, path=path, line=line)
         yield doc
 
