@@ -339,6 +339,21 @@ def test_an_unreadable_subfolder_is_an_error_or_a_skip(tmp_path, monkeypatch):
     assert [s.location for s in report.skipped] == [str(tmp_path / "locked")]
 
 
+def test_a_folder_tree_deeper_than_the_recursion_limit(tmp_path):
+    back = os.getcwd()
+    os.chdir(tmp_path)
+    try:
+        for _ in range(1100):  # one level at a time, by relative path
+            os.mkdir("d")
+            os.chdir("d")
+        with open("end.txt", "w", encoding="utf-8") as handle:
+            handle.write(TEXT)
+    finally:
+        os.chdir(back)
+    (doc,), _ = _read(tmp_path)
+    assert doc.id == "d/" * 1100 + "end" and doc.text == TEXT
+
+
 def test_file_names_that_are_not_utf8_give_escaped_ids(tmp_path):
     folder = os.fsencode(tmp_path)
     with open(os.path.join(folder, b"caf\xe9.txt"), "wb") as handle:

@@ -32,27 +32,49 @@ def strip_suffix(name: str, suffixes: Iterable[str]) -> str:
     return name
 
 
-def _folder_files(folder: Path, ancestors: frozenset[tuple[int, int]]) -> Iterator[Path | InputError]:
-    """Every ``*.txt`` file (in any case) below ``folder``, in path order,
-    through symlinks; a folder that cannot be listed, a symlink to nothing and
-    a loop come as errors, never as silence."""
+def _listing(folder: Path) -> list[os.DirEntry[str]] | InputError:
     try:
         with os.scandir(folder) as listing:
-            entries = sorted(listing, key=lambda e: e.name)
+            return sorted(listing, key=lambda e: e.name)
     except OSError as exc:
-        yield InputError(f"cannot read folder: {read_failure(exc).removeprefix('cannot read: ')}",
-                         path=display(folder))
+        return InputError(f"cannot read folder: {read_failure(exc).removeprefix('cannot read: ')}",
+                          path=display(folder))
+
+
+def _folder_files(root: Path) -> Iterator[Path | InputError]:
+    """Every ``*.txt`` file (in any case) below ``root``, in path order,
+    through symlinks; a folder that cannot be listed, a symlink to nothing and
+    a loop come as errors, never as silence. A stack, not recursion: a tree
+    may be deeper than Python's recursion limit."""
+    try:
+        info = root.stat()
+    except OSError as exc:
+        yield InputError(read_failure(exc), path=display(root))
         return
-    for entry in entries:
+    first = _listing(root)
+    if isinstance(first, InputError):
+        yield first
+        return
+    stack = [(iter(first), frozenset({(info.st_dev, info.st_ino)}))]
+    while stack:
+        entries, ancestors = stack[-1]
+        entry = next(entries, None)
+        if entry is None:
+            stack.pop()
+            continue
         path = Path(entry.path)
         try:
             if entry.is_dir():
-                info = entry.stat()
-                key = (info.st_dev, info.st_ino)
+                found = entry.stat()
+                key = (found.st_dev, found.st_ino)
                 if key in ancestors:
                     yield InputError("symlink loop: the folder contains itself", path=display(path))
+                    continue
+                listed = _listing(path)
+                if isinstance(listed, InputError):
+                    yield listed
                 else:
-                    yield from _folder_files(path, ancestors | {key})
+                    stack.append((iter(listed), ancestors | {key}))
             elif entry.name.lower().endswith(".txt"):
                 if entry.is_file():
                     yield path
@@ -65,8 +87,7 @@ def _folder_files(folder: Path, ancestors: frozenset[tuple[int, int]]) -> Iterat
 
 
 def folder_items(folder: Path, report: IngestReport) -> Iterator[tuple[Any, str]]:
-    info = folder.stat()
-    for file in _folder_files(folder, frozenset({(info.st_dev, info.st_ino)})):
+    for file in _folder_files(folder):
         if isinstance(file, InputError):
             yield file, ""
             continue
