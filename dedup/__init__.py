@@ -13,7 +13,7 @@ from .cluster import (
     Cluster, ClusterMember, Verified, build_clusters, cluster_index, group_passages, verify_candidates, verify_pairs,
 )
 from .corpus import CorpusIndex, SignedBatch, SignOptions, gather_signed, index_batch, passage_rank, sign_documents
-from .errors import DedupError, InputError, ParameterError
+from .errors import DedupError, InputError, ParameterError, WriteError
 from .index import (
     Candidates, DocumentPairs, anchor_pairs, band_keys, candidate_pairs, document_pairs, find_candidates,
     lsh_candidates, optimal_bands,
@@ -66,6 +66,6 @@ __all__ = [
     # store
     "DocumentStore",
     # errors
-    "DedupError", "InputError", "ParameterError",
+    "DedupError", "InputError", "ParameterError", "WriteError",
     "__version__",
 ]

@@ -7,15 +7,15 @@ from __future__ import annotations
 
 import sys
 import time
-from contextlib import contextmanager
-from typing import Callable, Iterator, TextIO
+from typing import Callable, TextIO
 
 import click
 
 from . import __version__
 from .errors import DedupError
+from .output import check_output, open_output
 from .pipeline import Params, cluster_files, default_jobs, provenance_files
-from .report import CLUSTER_FORMATS, PROVENANCE_FORMATS, write_clusters, write_provenance
+from .report import CLUSTER_FORMATS, PROVENANCE_FORMATS, trace_lines, write_clusters, write_provenance
 
 
 class _Failure(click.ClickException):
@@ -42,7 +42,8 @@ class _Progress:
     def __call__(self, step: str, done: int, total: int | None) -> None:
         if step != self.step:
             self.close()
-            self.step, self.started, self.shown = step, time.monotonic(), 0.0
+            self.step = step
+            self.started = self.shown = time.monotonic()
             if self.tty:
                 from tqdm import tqdm  # only a terminal pays for it
 
@@ -53,7 +54,7 @@ class _Progress:
             if total is not None and self.bar.total != total:
                 self.bar.total = total
             self.bar.update(done - self.bar.n)
-        elif time.monotonic() - self.shown >= self.every:
+        elif done and time.monotonic() - self.shown >= self.every:
             self._line()
 
     def _line(self) -> None:
@@ -80,27 +81,16 @@ class _Progress:
 _UNITS = {"sign": "documents", "candidates": "bands", "verify": "pairs", "cluster": "pairs", "align": "pairs"}
 
 
-@contextmanager
-def _output(path: str | None) -> Iterator[TextIO]:
-    if path is None or path == "-":
-        yield sys.stdout
-        return
-    try:
-        with open(path, "w", encoding="utf-8", newline="") as handle:
-            yield handle
-    except OSError as exc:
-        raise _Failure(f"cannot write {path}: {exc.strerror}") from None
-
-
 def _summary(result, stream: TextIO) -> None:
     s, ingest = result.stats, result.ingest
     figures = ", ".join(f"{value:,} {name.replace('_', ' ')}" for name, value in s.items())
+    dates = f"; {len(ingest.ignored_dates)} record dates ignored" if ingest.ignored_dates else ""
     click.echo(
-        f"dedup: {figures}; {len(ingest.fallback_decoded)} decoded by fallback; {len(ingest.skipped)} skipped",
+        f"dedup: {figures}; {len(ingest.fallback_decoded)} decoded by fallback; {len(ingest.skipped)} skipped{dates}",
         file=stream,
     )
-    for skipped in ingest.skipped:
-        click.echo(f"dedup: skipped {skipped.location}: {skipped.reason}", file=stream)
+    for line in trace_lines(ingest):
+        click.echo(f"dedup: {line}", file=stream)
 
 
 def _run(action: Callable[[], None]) -> None:
@@ -138,15 +128,27 @@ def _common(command):
     return command
 
 
+def _jobs(requested: int | None, quiet: bool) -> int:
+    """Worker processes: more than the cores this process may use would only
+    cost memory (the output is the same for any number)."""
+    cores = default_jobs()
+    if requested is None or requested <= cores:
+        return cores if requested is None else requested
+    if not quiet:
+        click.echo(f"dedup: --jobs {requested} is more than the {cores} cores available; using {cores}", err=True)
+    return cores
+
+
 def _execute(run, write, inputs, params: Callable[[], Params], output, jobs, skip_bad, quiet) -> None:
-    """Check the parameters, run a pipeline and write its result; the caller
-    wraps it in :func:`_run`."""
+    """Check the parameters and the output, run a pipeline and write its result;
+    the caller wraps it in :func:`_run`."""
     checked = params()  # before any input is read: a bad value fails at once
+    check_output(output, inputs)
     progress = None if quiet else _Progress(sys.stderr)
-    result = run(inputs, checked, skip_bad=skip_bad, jobs=default_jobs() if jobs is None else jobs, progress=progress)
+    result = run(inputs, checked, skip_bad=skip_bad, jobs=_jobs(jobs, quiet), progress=progress)
     if progress:
         progress.close()
-    with _output(output) as out:
+    with open_output(output) as out:
         write(result, out)
     if not quiet:
         _summary(result, sys.stderr)

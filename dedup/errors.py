@@ -14,7 +14,7 @@ argument) are click's and exit with 2. Anything else that escapes is a bug.
 
 from __future__ import annotations
 
-__all__ = ["DedupError", "InputError", "ParameterError"]
+__all__ = ["DedupError", "InputError", "ParameterError", "WriteError"]
 
 
 class DedupError(Exception):
@@ -38,3 +38,8 @@ class InputError(DedupError):
 
 class ParameterError(DedupError, ValueError):
     """A parameter is out of range; the message says what would be valid."""
+
+
+class WriteError(DedupError):
+    """Writing failed where the input is not to blame: an output file, standard
+    output, or the temporary file documents wait in (a full disk, no permission)."""

@@ -40,7 +40,7 @@ from .cluster import Cluster, cluster_index, verify_candidates
 from .corpus import CorpusIndex, SignedBatch, SignOptions, gather_signed, index_batch, sign_documents
 from .errors import ParameterError
 from .index import DocumentPairs, document_pairs, find_candidates
-from .ingest import Document, IngestReport, read_documents
+from .ingest import Document, IngestReport, check_documents, read_documents
 from .normalize import texts_for_tokens, tokenize_batch
 from .options import (
     AlignOptions, AnchorOptions, CommonWordOptions, LshOptions, ProvenanceOptions, SegmentOptions, VerifyOptions,
@@ -279,7 +279,8 @@ def _index(documents: Iterable[Document], params: Params, jobs: int, progress: P
            anchors: bool) -> tuple[CorpusIndex, DocumentStore]:
     _check_jobs(jobs)
     store = DocumentStore()
-    signed = _signed(documents, params.sign_options(anchors), params.batch_size, jobs, store, progress)
+    signed = _signed(check_documents(documents), params.sign_options(anchors), params.batch_size, jobs, store,
+                     progress)
     return gather_signed(signed), store
 
 

@@ -9,16 +9,18 @@ from __future__ import annotations
 
 import csv
 import json
+import re
 from typing import Any, Iterator, Mapping, TextIO
 
 from .cluster import Cluster
 from .errors import ParameterError
-from .ingest import Document
+from .ingest import Document, IngestReport
 from .pipeline import ClusterResult, ProvenanceResult
 from .provenance import DocumentReport, ReusedSpan
 
 __all__ = [
     "CLUSTER_FORMATS", "PROVENANCE_FORMATS", "cluster_records", "write_clusters", "write_provenance", "run_summary",
+    "trace_lines",
 ]
 
 CLUSTER_FORMATS = ("text", "jsonl", "json", "csv")
@@ -45,6 +47,35 @@ def run_summary(result: ClusterResult | ProvenanceResult) -> dict[str, Any]:
     return {**result.stats, **{f"ingest_{k}": v for k, v in result.ingest.as_dict().items()}}
 
 
+# Characters that would break a line-based report or reorder it on screen:
+# line breaks and other controls, and the bidirectional formatting marks.
+_UNSAFE_INLINE = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _inline(value: str) -> str:
+    """``value`` on one line as typed: unsafe characters as ``\\uXXXX``."""
+    return _UNSAFE_INLINE.sub(lambda m: f"\\u{ord(m.group()):04x}", value)
+
+
+def _cell(value: str) -> str:
+    """A CSV cell a spreadsheet shows as text: one that would start a formula gets a leading ``'``."""
+    return "'" + value if value.startswith(_FORMULA_START) else value
+
+
+def trace_lines(ingest: IngestReport) -> list[str]:
+    """One line for every record or file reading skipped and every record date it ignored."""
+    return ([f"skipped {_inline(s.location)}: {_inline(s.reason)}" for s in ingest.skipped]
+            + [f"date ignored {_inline(s.location)}: {_inline(s.reason)}" for s in ingest.ignored_dates])
+
+
+def _trace_record(ingest: IngestReport) -> dict[str, Any] | None:
+    """The last line of a JSON Lines report when reading left something out."""
+    figures = ingest.as_dict()
+    trace = {key: figures[key] for key in ("skipped", "ignored_dates") if figures.get(key)}
+    return trace or None
+
+
 def _preview(text: str, width: int = 160) -> str:
     flat = " ".join(text.split())
     if len(flat) <= width:
@@ -58,13 +89,14 @@ def _write_text(result: ClusterResult, out: TextIO) -> None:
     out.write(
         f"{s['documents']} documents, {s['passages']} passages, {s['clusters']} clusters of shared passages\n"
     )
+    out.write("".join(line + "\n" for line in trace_lines(result.ingest)))
     for record in cluster_records(result.clusters, result.documents):
         out.write(
             f"\n{record['cluster']}  {record['documents']} documents, {record['size']} passages, "
             f"similarity {record['similarity']:.2f}\n"
         )
         for m in record["members"]:
-            out.write(f"  {m['doc']} [{m['start']}:{m['end']}]\n    {_preview(m['text'])}\n")
+            out.write(f"  {_inline(m['doc'])} [{m['start']}:{m['end']}]\n    {_preview(m['text'])}\n")
 
 
 def write_clusters(result: ClusterResult, out: TextIO, fmt: str = "text") -> None:
@@ -74,6 +106,7 @@ def write_clusters(result: ClusterResult, out: TextIO, fmt: str = "text") -> Non
     elif fmt == "jsonl":
         for record in cluster_records(result.clusters, result.documents):
             out.write(json.dumps(record, ensure_ascii=False) + "\n")
+        _write_trace_record(result.ingest, out)
     elif fmt == "json":
         payload = {"summary": run_summary(result), "clusters": list(cluster_records(result.clusters, result.documents))}
         json.dump(payload, out, ensure_ascii=False, indent=1)
@@ -84,9 +117,18 @@ def write_clusters(result: ClusterResult, out: TextIO, fmt: str = "text") -> Non
         for r in cluster_records(result.clusters, result.documents):
             for m in r["members"]:
                 writer.writerow([r["cluster"], r["size"], r["documents"], r["similarity"],
-                                 m["doc"], m["start"], m["end"], m["text"]])
+                                 _cell(m["doc"]), m["start"], m["end"], _cell(m["text"])])
+        for kind, notes in (("skipped", result.ingest.skipped), ("date ignored", result.ingest.ignored_dates)):
+            for note in notes:
+                writer.writerow([kind, "", "", "", _cell(note.location), "", "", _cell(note.reason)])
     else:
         raise ParameterError(f"unknown format {fmt!r}; choose one of {', '.join(CLUSTER_FORMATS)}")
+
+
+def _write_trace_record(ingest: IngestReport, out: TextIO) -> None:
+    trace = _trace_record(ingest)
+    if trace:
+        out.write(json.dumps(trace, ensure_ascii=False) + "\n")
 
 
 def _span_line(span: ReusedSpan, text: str) -> list[str]:
@@ -97,20 +139,20 @@ def _span_line(span: ReusedSpan, text: str) -> list[str]:
     elif span.role == "origin":
         role = "origin"
     else:
-        role = f"copy of {span.origin}"
+        role = f"copy of {_inline(str(span.origin))}"
     lines = [f"- [{span.start}:{span.end}] {span.cluster}, {role}, similarity {span.similarity:.2f}",
              f"  > {_preview(text[span.start:span.end])}"]
-    lines += [f"  - {m.doc} [{m.start}:{m.end}] similarity {m.similarity:.2f}" for m in span.matches]
+    lines += [f"  - {_inline(m.doc)} [{m.start}:{m.end}] similarity {m.similarity:.2f}" for m in span.matches]
     return lines
 
 
 def _document_markdown(doc: DocumentReport, text: str) -> list[str]:
     date = f"{doc.date} (from {doc.date_from})" if doc.date else "unknown"
-    lines = [f"## {doc.id}", "",
-             f"date {date} · source {doc.source or 'unknown'} · {doc.length:,} characters · "
+    lines = [f"## {_inline(doc.id)}", "",
+             f"date {date} · source {_inline(doc.source or 'unknown')} · {doc.length:,} characters · "
              f"{doc.reused_fraction:.0%} reused", ""]
     if doc.near_duplicates:
-        near = ", ".join(f"{n.doc} ({n.similarity:.2f})" for n in doc.near_duplicates)
+        near = ", ".join(f"{_inline(n.doc)} ({n.similarity:.2f})" for n in doc.near_duplicates)
         lines += [f"Near-duplicate of: {near}", ""]
     reused = [s for s in doc.spans if not s.boilerplate]
     boilerplate = [s for s in doc.spans if s.boilerplate]
@@ -134,6 +176,9 @@ def _write_markdown(result: ProvenanceResult, out: TextIO) -> None:
         f"# dedup provenance: {len(report.documents)} articles, {len(report.clusters)} reuse clusters "
         f"({boilerplate} boilerplate), {reused / total:.0%} of all text reused\n\n"
     )
+    trace = trace_lines(result.ingest)
+    if trace:
+        out.write("".join(f"- {line}\n" for line in trace) + "\n")
     for doc in report.documents:
         out.write("\n".join(_document_markdown(doc, result.documents[doc.id].text)) + "\n")
 
@@ -150,10 +195,11 @@ def write_provenance(result: ProvenanceResult, out: TextIO, fmt: str = "markdown
     elif fmt == "jsonl":
         for record in result.report.to_dict()["documents"]:
             out.write(json.dumps(record, ensure_ascii=False) + "\n")
+        _write_trace_record(result.ingest, out)
     elif fmt == "html":
         from .report_html import render_html
 
         texts = {doc_id: doc.text for doc_id, doc in result.documents.items()}
-        out.write(render_html(result.report.to_dict(), texts))
+        out.write(render_html(result.report.to_dict(), texts, notes=trace_lines(result.ingest)))
     else:
         raise ParameterError(f"unknown format {fmt!r}; choose one of {', '.join(PROVENANCE_FORMATS)}")

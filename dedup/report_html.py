@@ -42,7 +42,7 @@ import itertools
 import json
 import math
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from functools import cache
 from importlib import resources
 from typing import Any
@@ -97,7 +97,31 @@ def _script_json(value: Any) -> str:
 
 
 def _opt_str(value: Any) -> str | None:
-    return None if value is None else str(value)
+    return None if value is None else _isolated(str(value))
+
+
+_BIDI = re.compile("[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+_ISOLATE_OPEN, _ISOLATE_CLOSE = "\u2066\u2067\u2068", "\u2069"
+
+
+def _isolated(value: str) -> str:
+    """``value`` between FSI and PDI when it carries bidirectional formatting
+    marks, so that a right-to-left override in an id cannot reorder the text
+    around it (what <bdi> does, also where the page shows text without
+    markup: the window title, the diagram). A PDI without its opener inside
+    ``value`` would close the outer isolate early: it is dropped."""
+    if not _BIDI.search(value):
+        return value
+    depth, kept = 0, []
+    for ch in value:
+        if ch in _ISOLATE_OPEN:
+            depth += 1
+        elif ch == _ISOLATE_CLOSE:
+            if depth == 0:
+                continue
+            depth -= 1
+        kept.append(ch)
+    return "\u2068" + "".join(kept) + _ISOLATE_CLOSE * (depth + 1)
 
 
 def _float(value: Any, default: float | None = None) -> float | None:
@@ -166,14 +190,14 @@ class _Builder:
     def _add_doc(self, doc_id: str, raw: Mapping[str, Any] | None) -> int:
         text = self._text_for(doc_id)
         if raw is None:
-            entry = {"id": doc_id, "date": None, "source": None,
+            entry = {"id": _isolated(doc_id), "date": None, "source": None,
                      "length": len(text) if text is not None else 0, "reused": 0.0,
                      "near": [], "spans": [], "stub": True}
         else:
             length = _int(raw.get("length"), -1)
             if length < 0:
                 length = len(text) if text is not None else 0
-            entry = {"id": doc_id, "date": _opt_str(raw.get("date")), "source": _opt_str(raw.get("source")),
+            entry = {"id": _isolated(doc_id), "date": _opt_str(raw.get("date")), "source": _opt_str(raw.get("source")),
                      "length": length, "reused": None, "near": [], "spans": []}
         self.doc_index[doc_id] = len(self.docs)
         self.docs.append(entry)
@@ -343,7 +367,7 @@ _BODY = """\
 <main>
 <div id="loading">Loading report&hellip;</div>
 <noscript><p class="panel">This report needs JavaScript to display.</p></noscript>
-
+{notes}
 <div id="view-overview" hidden>
 <section id="stats" class="stats" aria-label="Corpus figures"></section>
 
@@ -390,19 +414,30 @@ _BODY = """\
 """
 
 
+def _notes_panel(notes: Sequence[str]) -> str:
+    """What reading left out, as a static panel above the report."""
+    if not notes:
+        return ""
+    items = "".join(f"<li>{html.escape(note)}</li>\n" for note in notes)
+    return (f'<section id="skipped" class="panel" aria-labelledby="skipped-title">\n'
+            f'<h2 id="skipped-title">Left out while reading: {len(notes)}</h2>\n<ul>\n{items}</ul>\n</section>\n')
+
+
 def render_html(report: Mapping[str, Any], texts: Mapping[str, str], *,
-                title: str = "dedup provenance report") -> str:
+                title: str = "dedup provenance report", notes: Sequence[str] = ()) -> str:
     """Render a provenance report and its texts as one self-contained HTML page.
 
     ``report`` is the provenance report (see the module docstring), ``texts``
     maps each document id to its original text (the one the offsets index).
     Documents without a text are listed but show no text; ids referenced by
-    the report but not described in it appear as plain names. The result is a
+    the report but not described in it appear as plain names. ``notes`` (what
+    reading skipped, one line each) are listed above the report. The result is a
     complete HTML document (write it as UTF-8); the function has no side effects.
     """
     payload, text_list = _Builder(report, texts).build()
     payload = {"title": str(title), **payload}
     css, js = _assets()
+    fills = {"title": html.escape(str(title)), "notes": _notes_panel(notes)}
     csp = ("default-src 'none'; script-src " + _csp_hash(js) + "; style-src " + _csp_hash(css) +
            "; img-src data:; base-uri 'none'; form-action 'none'")
     parts = [
@@ -413,7 +448,7 @@ def render_html(report: Mapping[str, Any], texts: Mapping[str, str], *,
         "<title>", html.escape(str(title)), "</title>\n",
         '<link rel="icon" href="data:,">\n',
         "<style>", css, "</style>\n</head>\n<body>\n",
-        _BODY.replace("{title}", html.escape(str(title))),
+        re.sub(r"\{(title|notes)\}", lambda m: fills[m.group(1)], _BODY),
         '<script type="application/json" id="dedup-data">', _script_json(payload), "</script>\n",
         '<script type="application/json" id="dedup-texts">', _script_json(text_list), "</script>\n",
         "<script>", js, "</script>\n</body>\n</html>\n",

@@ -19,7 +19,7 @@ import tempfile
 from array import array
 from typing import IO, Iterable, Iterator, Mapping
 
-from .errors import ParameterError
+from .errors import ParameterError, WriteError
 from .ingest import Document
 
 __all__ = ["DocumentStore"]
@@ -56,23 +56,32 @@ class DocumentStore(Mapping[str, Document]):
         for doc in documents:
             if doc.id in self._slots:
                 raise ParameterError(f"duplicate document id {doc.id!r}" + (f" at {doc.location}" if doc.location else ""))
-            self._slots[doc.id] = len(self._memory)
             if self._held + len(doc.text) <= self.memory_limit:
                 self._held += len(doc.text)
                 self._memory.append(doc)
                 self._offsets.append(-1)
                 self._lengths.append(0)
-                continue
-            blob = pickle.dumps(doc, protocol=pickle.HIGHEST_PROTOCOL)
+            else:
+                self._spill(doc)
+            self._slots[doc.id] = len(self._memory) - 1
+
+    def _spill(self, doc: Document) -> None:
+        blob = pickle.dumps(doc, protocol=pickle.HIGHEST_PROTOCOL)
+        try:
             if self._file is None:
                 self._file = tempfile.TemporaryFile(prefix="dedup-documents-")
             self._file.seek(self._end)  # a read may have moved the position
             self._file.write(blob)
-            self._memory.append(None)
-            self._offsets.append(self._end)
-            self._lengths.append(len(blob))
-            self._end += len(blob)
-            self._spilled += 1
+        except OSError as exc:
+            raise WriteError(
+                f"cannot keep documents in a temporary file in {tempfile.gettempdir()}: {exc.strerror or exc}; "
+                f"set TMPDIR to a folder with room for the corpus's text"
+            ) from None
+        self._memory.append(None)
+        self._offsets.append(self._end)
+        self._lengths.append(len(blob))
+        self._end += len(blob)
+        self._spilled += 1
 
     @property
     def spilled(self) -> int:
@@ -86,8 +95,11 @@ class DocumentStore(Mapping[str, Document]):
             return doc
         if self._file is None:
             raise ParameterError(f"document {doc_id!r} was in the temporary file of a closed store")
-        self._file.seek(self._offsets[slot])
-        return pickle.loads(self._file.read(self._lengths[slot]))
+        try:
+            self._file.seek(self._offsets[slot])
+            return pickle.loads(self._file.read(self._lengths[slot]))
+        except OSError as exc:
+            raise WriteError(f"cannot read document {doc_id!r} back from the temporary file: {exc.strerror or exc}") from None
 
     def __iter__(self) -> Iterator[str]:
         return iter(self._slots)

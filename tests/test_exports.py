@@ -41,7 +41,7 @@ EXPORTS = {
     # store
     "DocumentStore",
     # errors
-    "DedupError", "InputError", "ParameterError",
+    "DedupError", "InputError", "ParameterError", "WriteError",
     "__version__",
 }
 
@@ -125,3 +125,8 @@ def imported() -> set[str]:
 )
 def test_import_dedup_is_light(imported, module):
     assert module not in imported, f"import dedup imports {module} eagerly"
+
+
+def test_every_error_is_a_dedup_error_with_exit_code_1():
+    for error in (dedup.InputError, dedup.ParameterError, dedup.WriteError):
+        assert issubclass(error, dedup.DedupError) and error.exit_code == 1

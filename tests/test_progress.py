@@ -37,13 +37,13 @@ def test_clusters_report_the_steps_they_run():
 def test_plain_lines_off_a_terminal_with_share_and_time_left():
     stream = io.StringIO()
     progress = _Progress(stream, every=0.0)
-    progress("sign", 0, None)
+    progress("sign", 0, None)  # a step's start says nothing yet
     progress("sign", 256, None)
     progress("align", 0, 1000)
     progress("align", 250, 1000)
     progress.close()
     lines = stream.getvalue().splitlines()
-    assert lines[1].startswith("dedup: sign: 256 documents")
+    assert lines[0].startswith("dedup: sign: 256 documents")
     assert any(line.startswith("dedup: align: 250/1,000 pairs (25%, about ") and "s left" in line for line in lines)
     assert lines[-1].startswith("dedup: align: 250/1,000 pairs")
 

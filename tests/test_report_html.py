@@ -145,6 +145,16 @@ def test_title_is_escaped():
     assert data["title"] == "</title><script>alert(1)</script>&"
 
 
+def test_notes_on_what_reading_left_out_are_escaped_and_only_there_when_given():
+    bare = render_html({"documents": [], "clusters": []}, {})
+    assert 'id="skipped"' not in bare
+    page_html = render_html({"documents": [], "clusters": []}, {},
+                            notes=["skipped x.jsonl:3: <script>alert(1)</script>", "{title}"])
+    assert 'id="skipped"' in page_html and "Left out while reading: 2" in page_html
+    assert "<script>alert(1)" not in page_html and "&lt;script&gt;alert(1)&lt;/script&gt;" in page_html
+    assert "<li>{title}</li>" in page_html  # a note is no template
+
+
 def test_lone_surrogates_and_control_characters_survive():
     text = "bad \udcff byte \x00 nul \x1b esc and the rest"
     report = {"documents": [{"id": "x", "length": len(text), "reused_fraction": 0, "spans": []}], "clusters": []}

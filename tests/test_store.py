@@ -67,3 +67,23 @@ def test_the_pipeline_spills_and_reports_the_same(monkeypatch):
     assert isinstance(spilled.documents, DocumentStore) and spilled.documents.spilled == len(docs)
     assert spilled.clusters == expected.clusters
     assert [spilled.documents[d.id] for d in docs] == docs
+
+
+def test_a_full_temporary_folder_is_a_write_error_and_the_store_stays_whole(monkeypatch):
+    store = DocumentStore(memory_limit=0)
+    store.add(_docs(2))
+
+    class Full:
+        def seek(self, offset):
+            pass
+
+        def write(self, blob):
+            raise OSError(28, "No space left on device")
+
+    kept = store._file
+    monkeypatch.setattr(store, "_file", Full())
+    with pytest.raises(dedup.WriteError, match="No space left on device; set TMPDIR"):
+        store.add([Document("late", "no room for this one")])
+    monkeypatch.setattr(store, "_file", kept)
+    assert "late" not in store and len(store) == store.spilled == 2
+    assert [store[d.id] for d in _docs(2)] == _docs(2)

@@ -1,0 +1,137 @@
+"""Reading documents: folders of text files, JSON Lines, JSON, CSV/TSV, stdin.
+
+Everything streams: a multi-gigabyte dump is read one record at a time. Bad
+input either raises :class:`~dedup.errors.InputError` naming the file and line,
+or, with ``skip_bad=True``, is counted and recorded in an :class:`IngestReport`
+so that no document is ever lost silently.
+"""
+
+from __future__ import annotations
+
+import sys
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Iterable, Iterator
+
+from ..dates import parse_date
+from ..errors import InputError
+from .decode import decode_bytes, display
+from .documents import Document, IngestReport, Skipped, check_documents, document_from_record, split_location
+from .folders import folder_items, strip_suffix, text_file
+from .records import csv_records, json_records, jsonl_records, open_binary, read_errors, read_failure
+
+__all__ = [
+    "Document", "IngestReport", "Skipped", "read_documents", "decode_bytes", "document_from_record", "check_documents",
+]
+
+JSONL_SUFFIXES = (".jsonl", ".jsonl.gz", ".jsonl.zst", ".ndjson", ".ndjson.gz", ".ndjson.zst")
+JSON_SUFFIXES = (".json", ".json.gz", ".json.zst")
+CSV_SUFFIXES = {".csv": ",", ".tsv": "\t", ".csv.gz": ",", ".tsv.gz": "\t"}
+
+
+def _items_of(source: str | Path, report: IngestReport) -> Iterator[tuple[Any, str]]:
+    """(record, location) pairs; a record may be a Document, a dict, a Skipped or an InputError."""
+    if str(source) == "-":
+        yield from jsonl_records(sys.stdin.buffer, "<stdin>", report)
+        return
+    path = Path(source)
+    if path.is_dir():
+        yield from folder_items(path, report)
+        return
+    if not path.exists():
+        yield InputError("no such file or folder", path=display(path)), ""
+        return
+    # A file that cannot be read, or a corrupt or truncated .gz/.zst, is bad
+    # input like a malformed record: an error naming the file, or a skip.
+    try:
+        yield from _file_items(path, report)
+    except read_errors() as exc:
+        yield InputError(read_failure(exc), path=display(path)), ""
+
+
+def _file_items(path: Path, report: IngestReport) -> Iterator[tuple[Any, str]]:
+    name, shown = path.name.lower(), display(path)
+    readers = [(JSONL_SUFFIXES, jsonl_records), (JSON_SUFFIXES, json_records)]
+    readers += [((suffix,), lambda s, n, r, d=delimiter: csv_records(s, n, d, r))
+                for suffix, delimiter in CSV_SUFFIXES.items()]
+    for suffixes, reader in readers:
+        if name.endswith(suffixes):
+            with open_binary(path) as stream:
+                yield from reader(stream, shown, report)
+            return
+    yield text_file(path, display(strip_suffix(path.name, [".txt", ".text", ".md"])), report), shown
+
+
+@lru_cache(maxsize=1 << 14)
+def _is_date(value: str) -> bool:
+    return parse_date(value) is not None  # date-only fields repeat across a dump: the cache spares their parses
+
+
+def _nothing_read(names: list[str], skipped: list[Skipped]) -> InputError:
+    reason = "nothing was read"
+    if skipped:
+        listed = "; ".join(f"{s.location}: {s.reason}" for s in skipped[:3])
+        reason += f" ({len(skipped)} skipped: {listed}{'; ...' if len(skipped) > 3 else ''})"
+    return InputError(reason, path=", ".join(names) or None)
+
+
+def read_documents(
+    inputs: Iterable[str | Path], *, skip_bad: bool = False, report: IngestReport | None = None
+) -> Iterator[Document]:
+    """Stream the documents of every input, in order.
+
+    A folder contributes every ``*.txt`` below it (in any case; id: path
+    relative to the folder, without suffix); ``.jsonl``/``.jsonl.gz``/
+    ``.jsonl.zst`` and ``.csv``/``.tsv`` files contribute one document per
+    record, with ``id``, ``text`` and optional ``date``, ``source``, ``url``,
+    ``title`` (other fields land in ``Document.extra``); a ``.json`` file holds
+    an array of such records, one record, or JSON Lines; ``-`` reads JSON
+    Lines from stdin; any other file is read as one text document.
+
+    Malformed records, records without ``id`` or ``text``, duplicate ids and
+    files or folders that cannot be read raise :class:`InputError`, unless
+    ``skip_bad`` is true, in which case each is recorded in
+    ``report.skipped``. Binary files are always skipped and recorded. Bytes
+    that are not UTF-8 are decoded by fallback and counted; record dates that
+    are not dates are recorded in ``report.ignored_dates``. Inputs that give
+    no document at all are an error.
+
+    >>> docs = list(read_documents(["seeds/"]))  # doctest: +SKIP
+    """
+    report = report if report is not None else IngestReport()
+    seen: set[str] = set()
+    names: list[str] = []
+    skipped_before = len(report.skipped)
+    for source in inputs:
+        names.append("-" if str(source) == "-" else display(source))
+        for item, location in _items_of(source, report):
+            doc = _accepted(item, location, seen, skip_bad, report)
+            if doc is not None:
+                yield doc
+    if len(seen) == 0:
+        raise _nothing_read(names, report.skipped[skipped_before:])
+
+
+def _accepted(item: Any, location: str, seen: set[str], skip_bad: bool, report: IngestReport) -> Document | None:
+    """The document an item makes, or None when it was skipped (and recorded)."""
+    if isinstance(item, Skipped):
+        report.skipped.append(item)
+        return None
+    try:
+        if isinstance(item, InputError):
+            raise item
+        doc = item if isinstance(item, Document) else document_from_record(item, location)
+        if doc.id in seen:
+            path, line = split_location(doc.location)
+            raise InputError(f"duplicate id {doc.id!r}", path=path, line=line)
+    except InputError as exc:
+        if not skip_bad or exc.reason == "no such file or folder":
+            raise
+        where = exc.path or "<input>"
+        report.skipped.append(Skipped(f"{where}:{exc.line}" if exc.line else where, exc.reason))
+        return None
+    if doc.date is not None and not isinstance(item, Document) and not _is_date(doc.date):
+        report.ignored_dates.append(Skipped(location, f"{doc.date!r} is not a date this reads"))
+    seen.add(doc.id)
+    report.documents += 1
+    return doc
