@@ -5,6 +5,7 @@ Exit codes: 0 done, 1 bad input or parameters, 2 usage.
 
 from __future__ import annotations
 
+import csv
 import sys
 import time
 from typing import Callable, TextIO
@@ -104,6 +105,9 @@ def _run(action: Callable[[], None]) -> None:
 @click.version_option(__version__, prog_name="dedup")
 def main() -> None:
     """Find reused passages in news text and tell where they came from."""
+    # An article may be longer than the csv module's 128 KiB default field. The
+    # limit is process-wide, so the command sets it, never the library.
+    csv.field_size_limit(min(sys.maxsize, 2**31 - 1))
 
 
 def _common(command):

@@ -481,3 +481,26 @@ def test_the_library_checks_what_it_is_given(doc, reason):
     located = Document("a", None, location="dump.jsonl:9")
     with pytest.raises(dedup.InputError, match=r"^dump.jsonl:9: 'text' must be a string"):
         dedup.find_clusters([located])
+
+
+def test_the_library_leaves_the_csv_field_limit_alone_and_names_it(tmp_path):
+    previous = csv.field_size_limit(1000)  # whatever the process had, a small limit for this test
+    try:
+        path = tmp_path / "long.csv"
+        path.write_text("id,text\na," + "x" * 1010 + "\n", encoding="utf-8")
+        with pytest.raises(dedup.InputError, match=r"long.csv:2: .*longer than csv.field_size_limit\(\) \(1,000"):
+            list(dedup.read_documents([path]))
+        assert csv.field_size_limit() == 1000
+    finally:
+        csv.field_size_limit(previous)
+
+
+def test_the_command_reads_csv_fields_longer_than_the_default_limit(tmp_path):
+    from click.testing import CliRunner
+
+    from dedup.cli import main
+
+    path = tmp_path / "long.csv"
+    path.write_text("id,text\na,\"" + "word " * 40000 + "\"\n", encoding="utf-8")
+    result = CliRunner().invoke(main, ["cluster", str(path), "-q"])
+    assert result.exit_code == 0, result.output

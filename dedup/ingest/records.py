@@ -231,11 +231,13 @@ def csv_records(stream: BinaryIO, name: str, delimiter: str, report: IngestRepor
     data, fallback = decode_bytes(stream.read())
     if fallback:
         report.fallback_decoded.append(name)
-    csv.field_size_limit(min(sys.maxsize, 2**31 - 1))
     header: list[str] | None = None
     for line, row in _csv_rows(io.StringIO(data, newline="").readlines(), delimiter):
         if isinstance(row, csv.Error):
             reason = _CSV_ERRORS.get(str(row), str(row))
+            if str(row).startswith("field larger than field limit"):
+                # A process-wide setting: the command line raises it, a library caller decides.
+                reason = f"a field is longer than csv.field_size_limit() ({csv.field_size_limit():,} characters)"
             yield InputError(f"malformed CSV: {reason}", path=name, line=line), ""
         elif header is None:
             header = row
