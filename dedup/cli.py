@@ -29,8 +29,8 @@ class _Failure(click.ClickException):
 
 class _Progress:
     """Each step's progress on stderr: a tqdm bar (count, percentage and time
-    left where the total is known) on a terminal, otherwise a plain line when
-    a step starts, every few seconds while it runs, and when it ends."""
+    left where the total is known) on a terminal, otherwise a plain line every
+    few seconds while a step runs and one when it ends."""
 
     def __init__(self, stream: TextIO, every: float = 10.0) -> None:
         self.stream, self.every = stream, every
@@ -48,8 +48,9 @@ class _Progress:
             if self.tty:
                 from tqdm import tqdm  # only a terminal pays for it
 
-                self.bar = tqdm(total=total, desc=step, unit=_UNITS.get(step, "it"), file=self.stream,
-                                dynamic_ncols=True, leave=True, unit_scale=True)
+                self.bar = tqdm(total=total, desc=step, unit="B" if step == "read" else _UNITS.get(step, "it"),
+                                file=self.stream, dynamic_ncols=True, leave=True, unit_scale=True,
+                                unit_divisor=1024 if step == "read" else 1000)
         self.done, self.total = done, total
         if self.bar is not None:
             if total is not None and self.bar.total != total:
@@ -63,15 +64,23 @@ class _Progress:
         if self.total:
             share = self.done / self.total
             left = f", about {elapsed / share - elapsed:,.0f} s left" if 0 < share < 1 else ""
-            figures = f"{self.done:,}/{self.total:,} {_UNITS.get(self.step or '', 'items')} ({share:.0%}{left})"
-        else:
+            count = (f"{self.done / 1e6:,.1f}/{self.total / 1e6:,.1f} MB" if self.step == "read"
+                     else f"{self.done:,}/{self.total:,} {_UNITS.get(self.step or '', 'items')}")
+            figures = f"{count} ({share:.0%}{left})"
+        elif self.done:
             figures = f"{self.done:,} {_UNITS.get(self.step or '', 'items')}"
+        else:  # a step that counts nothing: its time alone
+            figures = "done"
         self.stream.write(f"dedup: {self.step}: {figures}, {elapsed:,.1f} s\n")
         self.stream.flush()
         self.shown = time.monotonic()
 
     def close(self) -> None:
+        """End the current step: it is complete (a failed run never gets here)."""
+        if self.total is not None:
+            self.done = self.total
         if self.bar is not None:
+            self.bar.update(self.done - self.bar.n)
             self.bar.close()
             self.bar = None
         elif self.step is not None:

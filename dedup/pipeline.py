@@ -40,7 +40,7 @@ from .cluster import Cluster, cluster_index, verify_candidates
 from .corpus import CorpusIndex, SignedBatch, SignOptions, gather_signed, index_batch, sign_documents
 from .errors import ParameterError
 from .index import DocumentPairs, document_pairs, find_candidates
-from .ingest import Document, IngestReport, check_documents, read_documents
+from .ingest import Document, IngestReport, check_documents, input_bytes, read_documents
 from .normalize import texts_for_tokens, tokenize_batch
 from .options import (
     AlignOptions, AnchorOptions, CommonWordOptions, LshOptions, ProvenanceOptions, SegmentOptions, VerifyOptions,
@@ -64,8 +64,10 @@ class Progress(Protocol):
     (else None); each step is first told with ``done=0``. Steps, in order:
     ``sign`` (documents), ``candidates`` (LSH bands), ``verify`` (candidate
     pairs), ``cluster`` (verified pairs), then for provenance ``pairs``,
-    ``align`` (document pairs) and ``provenance``. The library never prints:
-    the command line draws these on stderr.
+    ``align`` (document pairs) and ``provenance``. Reading files of a known
+    size (:func:`cluster_files`, :func:`provenance_files`), ``sign`` is told
+    as ``read``: bytes of the input files read, of their total. The library
+    never prints: the command line draws these on stderr.
     """
 
     def __call__(self, step: str, done: int, total: int | None) -> None: ...
@@ -372,6 +374,21 @@ def find_provenance(
     return ProvenanceResult(report, store, stats, ingest or IngestReport(), params)
 
 
+def _reading(progress: Progress | None, inputs: Iterable[str | Path], report: IngestReport) -> Progress | None:
+    """``progress`` with signing told as bytes of the inputs read, where their size is known."""
+    total = input_bytes(inputs) if progress is not None else None
+    if progress is None or not total:
+        return progress
+
+    def told(step: str, done: int, of: int | None) -> None:
+        if step == "sign":
+            progress("read", min(report.bytes_read, total), total)
+        else:
+            progress(step, done, of)
+
+    return told
+
+
 def cluster_files(
     inputs: Iterable[str | Path],
     params: Params = Params(),
@@ -381,9 +398,9 @@ def cluster_files(
     progress: Progress | None = None,
 ) -> ClusterResult:
     """:func:`find_clusters` over files, folders, JSON Lines/CSV dumps or ``-`` (stdin)."""
-    report = IngestReport()
+    report, inputs = IngestReport(), list(inputs)
     documents = read_documents(inputs, skip_bad=skip_bad, report=report)
-    return find_clusters(documents, params, jobs=jobs, progress=progress, ingest=report)
+    return find_clusters(documents, params, jobs=jobs, progress=_reading(progress, inputs, report), ingest=report)
 
 
 def provenance_files(
@@ -395,9 +412,9 @@ def provenance_files(
     progress: Progress | None = None,
 ) -> ProvenanceResult:
     """:func:`find_provenance` over files, folders, JSON Lines/CSV dumps or ``-`` (stdin)."""
-    report = IngestReport()
+    report, inputs = IngestReport(), list(inputs)
     documents = read_documents(inputs, skip_bad=skip_bad, report=report)
-    return find_provenance(documents, params, jobs=jobs, progress=progress, ingest=report)
+    return find_provenance(documents, params, jobs=jobs, progress=_reading(progress, inputs, report), ingest=report)
 
 
 def default_jobs() -> int:

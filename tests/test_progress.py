@@ -45,12 +45,23 @@ def test_plain_lines_off_a_terminal_with_share_and_time_left():
     lines = stream.getvalue().splitlines()
     assert lines[0].startswith("dedup: sign: 256 documents")
     assert any(line.startswith("dedup: align: 250/1,000 pairs (25%, about ") and "s left" in line for line in lines)
-    assert lines[-1].startswith("dedup: align: 250/1,000 pairs")
+    assert lines[-1].startswith("dedup: align: 1,000/1,000 pairs (100%)")  # a step that ended is complete
+
+
+def test_reading_files_is_told_in_bytes_of_their_total(tmp_path):
+    path = _write(tmp_path, "dump.jsonl", GOOD)
+    calls = []
+    dedup.cluster_files([path], progress=lambda step, done, total: calls.append((step, done, total)))
+    size = (tmp_path / "dump.jsonl").stat().st_size
+    read = [c for c in calls if c[0] == "read"]
+    assert read and read[-1] == ("read", size, size) and not any(c[0] == "sign" for c in calls)
 
 
 def test_the_command_shows_progress_on_stderr_unless_quiet(tmp_path):
     path = _write(tmp_path, "dump.jsonl", GOOD)
     shown = invoke("provenance", path, "--format", "json")
-    assert shown.exit_code == 0 and "dedup: align: " in shown.stderr and "dedup: sign: 2 documents" in shown.stderr
+    size = (tmp_path / "dump.jsonl").stat().st_size / 1e6
+    assert shown.exit_code == 0 and "dedup: align: " in shown.stderr
+    assert f"dedup: read: {size:,.1f}/{size:,.1f} MB (100%)" in shown.stderr
     quiet = invoke("provenance", path, "--format", "json", "-q")
     assert quiet.exit_code == 0 and quiet.stderr == ""

@@ -17,11 +17,11 @@ from ..dates import parse_date
 from ..errors import InputError
 from .decode import decode_bytes, display
 from .documents import Document, IngestReport, Skipped, check_documents, document_from_record, split_location
-from .folders import folder_items, strip_suffix, text_file
+from .folders import folder_bytes, folder_items, strip_suffix, text_file
 from .records import csv_records, json_records, jsonl_records, open_binary, read_errors, read_failure
 
 __all__ = [
-    "Document", "IngestReport", "Skipped", "read_documents", "decode_bytes", "document_from_record", "check_documents",
+    "Document", "IngestReport", "Skipped", "read_documents", "input_bytes", "decode_bytes", "document_from_record", "check_documents",
 ]
 
 JSONL_SUFFIXES = (".jsonl", ".jsonl.gz", ".jsonl.zst", ".ndjson", ".ndjson.gz", ".ndjson.zst")
@@ -56,7 +56,7 @@ def _file_items(path: Path, report: IngestReport) -> Iterator[tuple[Any, str]]:
                 for suffix, delimiter in CSV_SUFFIXES.items()]
     for suffixes, reader in readers:
         if name.endswith(suffixes):
-            with open_binary(path) as stream:
+            with open_binary(path, report) as stream:
                 yield from reader(stream, shown, report)
             return
     yield text_file(path, display(strip_suffix(path.name, [".txt", ".text", ".md"])), report), shown
@@ -65,6 +65,21 @@ def _file_items(path: Path, report: IngestReport) -> Iterator[tuple[Any, str]]:
 @lru_cache(maxsize=1 << 14)
 def _is_date(value: str) -> bool:
     return parse_date(value) is not None  # date-only fields repeat across a dump: the cache spares their parses
+
+
+def input_bytes(inputs: Iterable[str | Path]) -> int | None:
+    """Bytes of all inputs as stored, which :attr:`IngestReport.bytes_read`
+    counts up to as they are read; None when one is stdin (no end known)."""
+    total = 0
+    for source in inputs:
+        if str(source) == "-":
+            return None
+        path = Path(source)
+        try:
+            total += folder_bytes(path) if path.is_dir() else path.stat().st_size
+        except OSError:
+            pass  # reading it will say what is wrong
+    return total
 
 
 def _nothing_read(names: list[str], skipped: list[Skipped]) -> InputError:

@@ -45,6 +45,7 @@ class IngestReport:
     fallback_decoded: list[str] = field(default_factory=list)
     skipped: list[Skipped] = field(default_factory=list)
     ignored_dates: list[Skipped] = field(default_factory=list)  # records whose date is not a date
+    bytes_read: int = 0  # of the input files as stored (compressed), for progress
 
     def as_dict(self) -> dict[str, Any]:
         """The figures as JSON-ready data: counts, and every skip with its reason

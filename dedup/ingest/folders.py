@@ -14,6 +14,7 @@ from .records import read_failure
 
 def text_file(path: Path, doc_id: str, report: IngestReport) -> Document | Skipped:
     data = path.read_bytes()
+    report.bytes_read += len(data)
     location = display(path)
     text = decode_with_bom(data)
     if text is None:
@@ -84,6 +85,17 @@ def _folder_files(root: Path) -> Iterator[Path | InputError]:
                     yield InputError("not a regular file", path=display(path))
         except OSError as exc:
             yield InputError(read_failure(exc), path=display(path))
+
+
+def folder_bytes(folder: Path) -> int:
+    """Bytes of the files a folder contributes (what cannot be read counts nothing)."""
+    total = 0
+    for file in _folder_files(folder):
+        try:
+            total += file.stat().st_size if isinstance(file, Path) else 0
+        except OSError:
+            pass
+    return total
 
 
 def folder_items(folder: Path, report: IngestReport) -> Iterator[tuple[Any, str]]:

@@ -60,18 +60,58 @@ class _ZstdFrames(io.RawIOBase):
         super().close()
 
 
-def open_binary(path: Path) -> BinaryIO:
+class _Counted(io.RawIOBase):
+    """A file that adds the bytes read from it to ``report.bytes_read``: how far
+    through its inputs a run is, counted before decompression."""
+
+    def __init__(self, raw: BinaryIO, report: IngestReport) -> None:
+        self._raw, self._report = raw, report
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        n = self._raw.readinto(buffer)  # type: ignore[attr-defined]
+        self._report.bytes_read += n or 0
+        return n
+
+    def close(self) -> None:
+        self._raw.close()
+        super().close()
+
+
+class _Gzip(gzip.GzipFile):
+    """A gzip stream over an open file that it closes too (GzipFile closes
+    only files it opened itself)."""
+
+    def __init__(self, raw: BinaryIO) -> None:
+        super().__init__(fileobj=raw, mode="rb")
+        self._raw = raw
+
+    def close(self) -> None:
+        try:
+            super().close()
+        finally:
+            self._raw.close()
+
+
+def open_binary(path: Path, report: IngestReport | None = None) -> BinaryIO:
+    """The bytes of a file, decompressed by its suffix; ``report`` counts them as read."""
     name = path.name.lower()
+    raw: BinaryIO = open(path, "rb")
+    if report is not None:
+        raw = io.BufferedReader(_Counted(raw, report))  # type: ignore[assignment]
     if name.endswith(".gz"):
-        return gzip.open(path, "rb")  # type: ignore[return-value]
+        return _Gzip(raw)  # type: ignore[return-value]
     if name.endswith(".zst"):
         try:
             import zstandard
         except ImportError:
+            raw.close()
             raise InputError("reading .zst needs the 'zstandard' package (pip install 'dedup-provenance[zstd]')",
                              path=display(path)) from None
-        return io.BufferedReader(_ZstdFrames(open(path, "rb"), zstandard))  # type: ignore[return-value]
-    return open(path, "rb")
+        return io.BufferedReader(_ZstdFrames(raw, zstandard))  # type: ignore[return-value]
+    return raw
 
 
 def read_errors() -> tuple[type[BaseException], ...]:
