@@ -348,10 +348,26 @@ def test_a_folder_tree_deeper_than_the_recursion_limit(tmp_path):
             os.chdir("d")
         with open("end.txt", "w", encoding="utf-8") as handle:
             handle.write(TEXT)
+        os.chdir(tmp_path)
+        (doc,), _ = _read(tmp_path)
+        assert doc.id == "d/" * 1100 + "end" and doc.text == TEXT
     finally:
-        os.chdir(back)
-    (doc,), _ = _read(tmp_path)
-    assert doc.id == "d/" * 1100 + "end" and doc.text == TEXT
+        _remove_deep(tmp_path, back)
+
+
+def _remove_deep(top, back) -> None:
+    """Remove the tree bottom up: shutil.rmtree (and so pytest's cleanup) recurses."""
+    os.chdir(top)
+    depth = 0
+    while os.path.isdir("d"):
+        os.chdir("d")
+        depth += 1
+    if os.path.exists("end.txt"):
+        os.remove("end.txt")
+    for _ in range(depth):
+        os.chdir("..")
+        os.rmdir("d")
+    os.chdir(back)
 
 
 def test_file_names_that_are_not_utf8_give_escaped_ids(tmp_path):
@@ -444,6 +460,18 @@ def test_record_dates_that_are_not_dates_are_counted_and_reported(tmp_path):
         (f"{path}:2", "'last Tuesday' is not a date this reads")]
     assert report.as_dict()["ignored_dates"] == [{"location": f"{path}:2", "reason": report.ignored_dates[0].reason}]
     assert "ignored_dates" not in IngestReport().as_dict()
+
+
+@pytest.mark.parametrize("value", [
+    "2018-05-03", "2018-02-29", "2016-02-29", "2018-13-01", "2018-00-10", "0000-01-01", "2018-05-03T18:53",
+    "2018-05-03T24:00", "2018-05-03T23:60", "2018-05-03T18:53:59", "2018-05-03T18:53:60", "2018-5-3",
+    "2018-05-03 18:53", "2018-05-03T18:53Z", "3 May 2018", "last Tuesday", "٢٠١٨-05-03",
+])
+def test_the_quick_date_check_agrees_with_parse_date(value):
+    from dedup.dates import parse_date
+    from dedup.ingest import _is_date
+
+    assert _is_date(value) == (parse_date(value) is not None)
 
 
 def test_nothing_read_is_an_error(tmp_path):
