@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import csv
 import gzip
+import inspect
 import json
 import os
+import sys
 
 import pytest
 from click.testing import CliRunner
@@ -340,34 +342,18 @@ def test_an_unreadable_subfolder_is_an_error_or_a_skip(tmp_path, monkeypatch):
 
 
 def test_a_folder_tree_deeper_than_the_recursion_limit(tmp_path):
-    back = os.getcwd()
-    os.chdir(tmp_path)
+    deep = tmp_path.joinpath(*["d"] * 300)
+    deep.mkdir(parents=True)
+    (deep / "end.txt").write_text(TEXT, encoding="utf-8")
+    # A limit below the tree's depth (rather than a tree deeper than the usual
+    # limit, which shutil.rmtree, and so pytest's cleanup, could not remove).
+    limit = sys.getrecursionlimit()
+    sys.setrecursionlimit(len(inspect.stack()) + 100)
     try:
-        for _ in range(1100):  # one level at a time, by relative path
-            os.mkdir("d")
-            os.chdir("d")
-        with open("end.txt", "w", encoding="utf-8") as handle:
-            handle.write(TEXT)
-        os.chdir(tmp_path)
         (doc,), _ = _read(tmp_path)
-        assert doc.id == "d/" * 1100 + "end" and doc.text == TEXT
     finally:
-        _remove_deep(tmp_path, back)
-
-
-def _remove_deep(top, back) -> None:
-    """Remove the tree bottom up: shutil.rmtree (and so pytest's cleanup) recurses."""
-    os.chdir(top)
-    depth = 0
-    while os.path.isdir("d"):
-        os.chdir("d")
-        depth += 1
-    if os.path.exists("end.txt"):
-        os.remove("end.txt")
-    for _ in range(depth):
-        os.chdir("..")
-        os.rmdir("d")
-    os.chdir(back)
+        sys.setrecursionlimit(limit)
+    assert doc.id == "d/" * 300 + "end" and doc.text == TEXT
 
 
 def test_file_names_that_are_not_utf8_give_escaped_ids(tmp_path):
