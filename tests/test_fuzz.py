@@ -30,7 +30,7 @@ FUZZ = settings(max_examples=EXAMPLES, deadline=None, derandomize=True,
                 suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 
 SUFFIXES = [".txt", ".md", ".jsonl", ".ndjson", ".json", ".csv", ".tsv", ".jsonl.gz", ".json.gz", ".csv.gz",
-            ".jsonl.zst", "-"]
+            ".jsonl.zst", "-", "/"]  # "-": stdin; "/": a folder holding a .txt file
 
 # Any character, lone surrogates included: json.dumps writes them as \ud800 escapes.
 ANY_TEXT = st.text(st.characters(blacklist_categories=()), max_size=40)
@@ -69,6 +69,10 @@ def _read_and_run(folder: Path, suffix: str, data: bytes) -> None:
     """Read one input made of ``data`` and, when documents came out, run both commands and every writer."""
     if suffix == "-":
         source, stdin = "-", io.TextIOWrapper(io.BytesIO(data))
+    elif suffix == "/":
+        source, stdin = str(folder), sys.stdin
+        (folder / "sub").mkdir()
+        (folder / "sub" / "story.TXT").write_bytes(data)
     else:
         source, stdin = str(folder / f"input{suffix}"), sys.stdin
         Path(source).write_bytes(data)

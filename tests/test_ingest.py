@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import csv
 import gzip
+import inspect
 import json
 import os
+import sys
 
 import pytest
 from click.testing import CliRunner
@@ -340,18 +342,18 @@ def test_an_unreadable_subfolder_is_an_error_or_a_skip(tmp_path, monkeypatch):
 
 
 def test_a_folder_tree_deeper_than_the_recursion_limit(tmp_path):
-    back = os.getcwd()
-    os.chdir(tmp_path)
+    deep = tmp_path.joinpath(*["d"] * 300)
+    deep.mkdir(parents=True)
+    (deep / "end.txt").write_text(TEXT, encoding="utf-8")
+    # A limit below the tree's depth (rather than a tree deeper than the usual
+    # limit, which shutil.rmtree, and so pytest's cleanup, could not remove).
+    limit = sys.getrecursionlimit()
+    sys.setrecursionlimit(len(inspect.stack()) + 100)
     try:
-        for _ in range(1100):  # one level at a time, by relative path
-            os.mkdir("d")
-            os.chdir("d")
-        with open("end.txt", "w", encoding="utf-8") as handle:
-            handle.write(TEXT)
+        (doc,), _ = _read(tmp_path)
     finally:
-        os.chdir(back)
-    (doc,), _ = _read(tmp_path)
-    assert doc.id == "d/" * 1100 + "end" and doc.text == TEXT
+        sys.setrecursionlimit(limit)
+    assert doc.id == "d/" * 300 + "end" and doc.text == TEXT
 
 
 def test_file_names_that_are_not_utf8_give_escaped_ids(tmp_path):
@@ -444,6 +446,18 @@ def test_record_dates_that_are_not_dates_are_counted_and_reported(tmp_path):
         (f"{path}:2", "'last Tuesday' is not a date this reads")]
     assert report.as_dict()["ignored_dates"] == [{"location": f"{path}:2", "reason": report.ignored_dates[0].reason}]
     assert "ignored_dates" not in IngestReport().as_dict()
+
+
+@pytest.mark.parametrize("value", [
+    "2018-05-03", "2018-02-29", "2016-02-29", "2018-13-01", "2018-00-10", "0000-01-01", "2018-05-03T18:53",
+    "2018-05-03T24:00", "2018-05-03T23:60", "2018-05-03T18:53:59", "2018-05-03T18:53:60", "2018-5-3",
+    "2018-05-03 18:53", "2018-05-03T18:53Z", "3 May 2018", "last Tuesday", "٢٠١٨-05-03",
+])
+def test_the_quick_date_check_agrees_with_parse_date(value):
+    from dedup.dates import parse_date
+    from dedup.ingest import _is_date
+
+    assert _is_date(value) == (parse_date(value) is not None)
 
 
 def test_nothing_read_is_an_error(tmp_path):

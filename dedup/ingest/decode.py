@@ -31,13 +31,13 @@ def decode_bytes(data: bytes) -> tuple[str, bool]:
     stray byte; text with no valid UTF-8 beyond ASCII is a legacy encoding,
     decoded as cp1252 or through charset detection.
     """
-    with_bom = decode_with_bom(data)
-    if with_bom is not None:
-        return with_bom, False
-    try:
+    try:  # first: no UTF-16/32 byte order mark is valid UTF-8
         return data.decode("utf-8-sig"), False
     except UnicodeDecodeError:
         pass
+    with_bom = decode_with_bom(data)
+    if with_bom is not None:
+        return with_bom, False
     replaced = data.decode("utf-8-sig", "replace")
     stray = replaced.count("\ufffd") - data.count("\ufffd".encode("utf-8"))
     if len(_NON_ASCII_DECODED.findall(replaced)) > stray:
