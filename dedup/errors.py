@@ -5,8 +5,10 @@ exit code the command line uses for it, so the CLI never has to guess::
 
     DedupError                  exit 1: anything the library refuses
     |-- InputError              the input is bad: names the file and, where there is one, the line
-    `-- ParameterError          a parameter or an argument is out of range (also a ValueError):
-                                names the command-line option where one sets it
+    |-- ParameterError          a parameter or an argument is out of range (also a ValueError):
+    |                           names the command-line option where one sets it
+    `-- WriteError              the outside world failed us: a full disk or an unwritable output,
+                                for a report file, standard output or the temporary files
 
 Usage errors of the command line itself (an unknown option, a missing
 argument) are click's and exit with 2. Anything else that escapes is a bug.

@@ -218,9 +218,12 @@ def _step(progress: Progress | None, name: str, done: int = 0, total: int | None
         progress(name, done, total)
 
 
-def _check_jobs(jobs: int) -> None:
-    if not isinstance(jobs, int) or jobs < 1:
+def _check_jobs(jobs: int) -> int:
+    """Worker processes to use: more than the cores would only cost memory,
+    and no result depends on the number."""
+    if not isinstance(jobs, int) or isinstance(jobs, bool) or jobs < 1:
         raise ParameterError(f"--jobs must be at least 1, got {jobs!r}")
+    return min(jobs, default_jobs())
 
 
 def _batches(items: Iterable[T], size: int) -> Iterator[list[T]]:
@@ -279,7 +282,6 @@ def _ordered_map(pool: ProcessPoolExecutor, jobs: int, fn: Callable[..., T], ite
 
 def _index(documents: Iterable[Document], params: Params, jobs: int, progress: Progress | None,
            anchors: bool) -> tuple[CorpusIndex, DocumentStore]:
-    _check_jobs(jobs)
     store = DocumentStore()
     signed = _signed(check_documents(documents), params.sign_options(anchors), params.batch_size, jobs, store,
                      progress)
@@ -315,6 +317,7 @@ def find_clusters(
     >>> [(m.doc, m.start, m.end) for c in result.clusters for m in c.members]
     [('a', 0, 103), ('b', 0, 99)]
     """
+    jobs = _check_jobs(jobs)
     index, store = _index(documents, params, jobs, progress, anchors=False)
     clusters, _, stats = _clusters(index, params, progress)
     return ClusterResult(clusters, store, stats, ingest or IngestReport(), params)
@@ -349,6 +352,7 @@ def find_provenance(
     >>> [(s.start, s.end, s.role, s.origin) for s in result.report.documents[1].spans]
     [(0, 148, 'copy', 'a')]
     """
+    jobs = _check_jobs(jobs)
     index, store = _index(documents, params, jobs, progress, anchors=True)
     _, candidates, stats = _clusters(index, params, progress)
     _step(progress, "pairs")
