@@ -48,9 +48,10 @@ class _Progress:
             if self.tty:
                 from tqdm import tqdm  # only a terminal pays for it
 
+                counted = step == "read" or step in _UNITS
                 self.bar = tqdm(total=total, desc=step, unit="B" if step == "read" else _UNITS.get(step, "it"),
-                                file=self.stream, dynamic_ncols=True, leave=True, unit_scale=True,
-                                unit_divisor=1024 if step == "read" else 1000)
+                                file=self.stream, dynamic_ncols=True, leave=True, unit_scale=step == "read",
+                                unit_divisor=1024, bar_format=None if counted else "{desc}: {elapsed}")
         self.done, self.total = done, total
         if self.bar is not None:
             if total is not None and self.bar.total != total:
