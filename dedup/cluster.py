@@ -16,13 +16,14 @@ the representative of its group, A and C both verify against it and join.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Iterable, Sequence
+from typing import Sequence
 
 import numpy as np
 
 from .corpus import CorpusIndex
 from .index import Candidates
 from .options import VerifyOptions
+from .spans import UnionFind
 
 __all__ = [
     "Verified", "ClusterMember", "Cluster", "verify_pairs", "group_passages", "build_clusters", "verify_candidates",
@@ -102,15 +103,6 @@ def verify_pairs(
     return Verified(candidates.left[ok], candidates.right[ok], jaccard[ok], containment[ok])
 
 
-def _find(parent: list[int], x: int) -> int:
-    root = x
-    while parent[root] != root:
-        root = parent[root]
-    while parent[x] != root:
-        parent[x], x = root, parent[x]
-    return root
-
-
 def group_passages(
     values: np.ndarray,
     sizes: np.ndarray,
@@ -138,7 +130,8 @@ def group_passages(
     rank_left, rank_right = rank[verified.left], rank[verified.right]
     order = np.lexsort((np.maximum(rank_left, rank_right), np.minimum(rank_left, rank_right), -strength))
     node_rank = rank[nodes].tolist()
-    parent = list(range(len(nodes)))
+    sets = UnionFind(len(nodes))
+    parent = sets.parent  # the loop below finds inline: a method call per pair costs too much
     representative = list(range(len(nodes)))
     # The hot loop of a reuse-heavy corpus (millions of pairs, most of them
     # inside a group already): pairs in order as two plain lists, finds
@@ -162,23 +155,12 @@ def group_passages(
                 continue
         parent[b] = a
         representative[a] = ra if node_rank[ra] <= node_rank[rb] else rb
-    roots = np.array([_find(parent, x) for x in range(len(nodes))], dtype=np.int64)
+    roots = np.array([sets.find(x) for x in range(len(nodes))], dtype=np.int64)
     labels = np.full(n, -1, dtype=np.int64)
     labels[nodes] = nodes[roots]  # a group is named by one of its passages
     counts = np.bincount(roots, minlength=len(nodes))
     labels[nodes[counts[roots] < 2]] = -1
     return labels
-
-
-def merge_spans(spans: Iterable[tuple[int, int]]) -> list[tuple[int, int]]:
-    """Overlapping or touching half-open spans joined, sorted."""
-    merged: list[tuple[int, int]] = []
-    for start, end in sorted(spans):
-        if merged and start <= merged[-1][1]:
-            merged[-1] = (merged[-1][0], max(merged[-1][1], end))
-        else:
-            merged.append((start, end))
-    return merged
 
 
 def build_clusters(

@@ -21,7 +21,8 @@ from dataclasses import asdict, dataclass, replace
 from typing import Any, Mapping, Sequence
 
 from .align import Alignment
-from .cluster import ClusterMember, merge_spans
+from .cluster import ClusterMember
+from .spans import UnionFind, merge_spans, subtract_spans
 from .dates import find_dateline, parse_date
 from .errors import ParameterError
 from .ingest import Document
@@ -155,28 +156,16 @@ def earliest(dates: Mapping[str, str | None]) -> str | None:
     return first
 
 
-class _Spans:
+class _Spans(UnionFind):
     """Union-find over (doc, start, end) stretches."""
 
     def __init__(self) -> None:
+        super().__init__()
         self.nodes: list[tuple[str, int, int]] = []
-        self.parent: list[int] = []
 
-    def add(self, doc: str, start: int, end: int) -> int:
+    def add(self, doc: str, start: int, end: int) -> int:  # type: ignore[override]
         self.nodes.append((doc, start, end))
-        self.parent.append(len(self.parent))
-        return len(self.parent) - 1
-
-    def find(self, x: int) -> int:
-        while self.parent[x] != x:
-            self.parent[x] = self.parent[self.parent[x]]
-            x = self.parent[x]
-        return x
-
-    def union(self, a: int, b: int) -> None:
-        ra, rb = self.find(a), self.find(b)
-        if ra != rb:
-            self.parent[max(ra, rb)] = min(ra, rb)
+        return super().add()
 
     def join_overlapping(self, min_overlap: float) -> None:
         by_doc: dict[str, list[int]] = defaultdict(list)
@@ -193,13 +182,6 @@ class _Spans:
                     overlap = min(e1, e2) - s2
                     if overlap > min_overlap * max(e1 - s1, e2 - s2):
                         self.union(i, j)
-
-
-def _subtract(span: tuple[int, int], taken: list[tuple[int, int]]) -> list[tuple[int, int]]:
-    pieces = [span]
-    for ts, te in taken:
-        pieces = [p for s, e in pieces for p in ((s, min(e, ts)), (max(s, te), e)) if p[1] > p[0]]
-    return pieces
 
 
 @dataclass(frozen=True)
@@ -367,7 +349,7 @@ def _document_report(
                 if extra:
                     kept[i] = replace(other, matches=tuple(sorted(other.matches + tuple(extra),
                                                                   key=lambda m: (m.doc, m.start, m.end))))
-        for s, e in _subtract((span.start, span.end), taken):
+        for s, e in subtract_spans((span.start, span.end), taken):
             if doc.text[s:e].strip():
                 kept.append(replace(span, start=s, end=e))
         taken = merge_spans(taken + [(span.start, span.end)])
