@@ -456,3 +456,64 @@ def token_document_frequency(tokens: TokenBatch) -> tuple[np.ndarray, np.ndarray
     docs = np.repeat(np.arange(len(counts), dtype=np.uint64), counts)
     keys = sorted_unique(((tokens.hashes >> np.uint64(16)) << np.uint64(16)) | docs)
     return np.unique(keys >> np.uint64(16), return_counts=True)
+
+
+# ---------------------------------------------------------------------------
+# Token shapes: numbers and names, for every token of a document at once
+
+_ASCII_CHARS = [chr(c) for c in range(128)]
+
+
+def _char_flags(chars: list[str]) -> np.ndarray:
+    """Per character: bit 0 digit, 1 upper case, 2 lower or title case, 3 space
+    or an opening quote or bracket, 4 a sentence stop (``.!?:``); by Python's
+    own ``str`` predicates, so token tests agree with ``str.isdigit`` and
+    ``str.isupper`` exactly."""
+    return np.array([
+        c.isdigit() | c.isupper() << 1 | (c.islower() or unicodedata.category(c) == "Lt") << 2
+        | (c.isspace() or c in "\"'(<") << 3 | (c in ".!?:") << 4
+        for c in chars
+    ], dtype=np.uint8)
+
+
+_ASCII_FLAGS = _char_flags(_ASCII_CHARS)
+
+
+def token_shapes(text: str, starts: np.ndarray, ends: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(is a number, is a name) for every token ``text[starts[i]:ends[i]]``.
+
+    A number is a token for which ``str.isdigit()`` holds. A name is a token
+    whose first character is upper case, that is not all capitals
+    (``str.isupper()``), and whose nearest character before it, past spaces
+    and opening quotes and brackets, exists and is not one of ``.!?:`` (so it
+    does not start a sentence). Vectorised over the document's characters:
+    these were a Python loop per token, the largest cost of alignment.
+
+    >>> text = 'Reuters said "Kuwait" sold 2,000 tons. The IMF agreed.'
+    >>> starts = np.array([0, 8, 14, 22, 27, 29, 33, 39, 43, 47]); ends = np.array([7, 12, 20, 26, 28, 32, 37, 42, 46, 53])
+    >>> [text[s:e] for s, e, n in zip(starts, ends, token_shapes(text, starts, ends)[1]) if n]
+    ['Kuwait']
+    """
+    starts, ends = np.asarray(starts, dtype=np.int64), np.asarray(ends, dtype=np.int64)
+    if not text:
+        return np.zeros(len(starts), dtype=bool), np.zeros(len(starts), dtype=bool)
+    codes = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype="<u4")
+    flags = np.empty(len(codes), dtype=np.uint8)
+    ascii_ = codes < 128
+    flags[ascii_] = _ASCII_FLAGS[codes[ascii_]]
+    if not ascii_.all():
+        others, where = np.unique(codes[~ascii_], return_inverse=True)
+        flags[~ascii_] = _char_flags([chr(c) for c in others.tolist()])[where]
+    counts = np.zeros((len(codes) + 1, 3), dtype=np.int64)
+    np.cumsum(np.stack([flags & 1, (flags >> 1) & 1, (flags >> 2) & 1], axis=1), axis=0, out=counts[1:])
+    inside = counts[ends] - counts[starts]  # digits, upper, lower-or-title per token
+    lengths = ends - starts
+    numbers = (lengths > 0) & (inside[:, 0] == lengths)
+    all_capitals = (inside[:, 2] == 0) & (inside[:, 1] > 0)
+    # The nearest position before each character that is not a space, quote or bracket.
+    kept = np.where((flags >> 3) & 1, -1, np.arange(len(codes)))
+    nearest = np.concatenate(([-1], np.maximum.accumulate(kept)))  # nearest[i]: at or before i - 1
+    before = nearest[starts]
+    capitalised = (lengths > 0) & (((flags[np.minimum(starts, len(codes) - 1)] >> 1) & 1) == 1)
+    names = capitalised & ~all_capitals & (before >= 0) & (((flags[np.maximum(before, 0)] >> 4) & 1) == 0)
+    return numbers, names
