@@ -29,7 +29,7 @@ from .options import SegmentOptions
 from .segment import Passages, segment_batch
 from .sign import Scheme, Signatures, document_anchors, sign_batch
 
-__all__ = ["SignOptions", "SignedBatch", "AnchorKeys", "CorpusIndex", "sign_documents", "index_batch", "gather_signed",
+__all__ = ["SignOptions", "SignedBatch", "KeyPartitions", "CorpusIndex", "sign_documents", "index_batch", "gather_signed",
            "passage_rank"]
 
 _PASSAGE_FIELDS = ("doc", "start", "end", "token_start", "token_end", "kind")
@@ -99,7 +99,8 @@ class CorpusIndex:
     document numbers; ``signatures`` has one row per passage (None when no
     passage was cut); ``rank`` orders passages by (document id, start, end,
     kind), whatever order they were gathered in. For provenance, ``anchors``
-    holds every document's distinct shingles (:class:`AnchorKeys`) and
+    holds every document's distinct shingles as :class:`KeyPartitions` of
+    keys ``shingle << 32 | document``, and
     ``vocabulary`` the corpus's (token hash >> 16, documents using it), sorted
     by hash.
     """
@@ -108,7 +109,7 @@ class CorpusIndex:
     passages: Passages
     signatures: Signatures | None
     rank: np.ndarray
-    anchors: AnchorKeys | None = None
+    anchors: KeyPartitions | None = None
     vocabulary: tuple[np.ndarray, np.ndarray] | None = None
 
     @property
@@ -176,22 +177,25 @@ class _Columns:
         return Passages(*(out[f] for f in _PASSAGE_FIELDS)), Signatures(out["values"], out["sizes"], self.scheme)
 
 
-class AnchorKeys:
-    """Every document's distinct shingles, as keys ``shingle << 32 | document``,
-    for the corpus-wide search of document pairs that share rare shingles.
+class KeyPartitions:
+    """Many unsigned 64-bit keys, split by their bits from ``shift`` up into
+    :attr:`PARTITIONS` parts that can be treated one at a time; past
+    ``memory_limit`` bytes, each part waits in a temporary file (in ``$TMPDIR``)
+    of its own. :meth:`partitions` gives the parts in key order, each sorted,
+    and then they are gone.
 
-    A million articles carry 450 million of them (3.6 GB): keys are split by
-    the top bits of the shingle into :attr:`PARTITIONS` parts, and once more
-    than ``memory_limit`` bytes have arrived, each part's keys wait in a
-    temporary file (in ``$TMPDIR``) of their own. :meth:`partitions` gives
-    the parts one at a time, each sorted, in key order, and then they are gone.
+    A corpus index holds every document's distinct shingles this way, as keys
+    ``shingle << 32 | document`` (a million articles carry 450 million of
+    them, 3.6 GB); document pairs are counted the same way.
     """
 
     PARTITIONS = 16
     _FLUSH_BYTES = 8 << 20
 
-    def __init__(self, memory_limit: int = 256 << 20) -> None:
-        self.memory_limit = memory_limit
+    def __init__(self, shift: int = 60, memory_limit: int = 256 << 20) -> None:
+        if not 0 <= shift <= 60:
+            raise ParameterError(f"shift must be between 0 and 60, got {shift}")
+        self.shift, self.memory_limit = shift, memory_limit
         self._pending: list[list[np.ndarray]] = [[] for _ in range(self.PARTITIONS)]
         self._pending_bytes = [0] * self.PARTITIONS
         self._files: list[IO[bytes] | None] = [None] * self.PARTITIONS
@@ -203,18 +207,19 @@ class AnchorKeys:
     def add(self, keys: np.ndarray) -> None:
         """Add keys (any order)."""
         keys = np.sort(keys.astype(np.uint64, copy=False))
-        bounds = np.searchsorted(keys, np.arange(1, self.PARTITIONS, dtype=np.uint64) << np.uint64(60))
+        # Keys at or above the last boundary all go to the last part.
+        bounds = np.searchsorted(keys, np.arange(1, self.PARTITIONS, dtype=np.uint64) << np.uint64(self.shift))
+        self._count += len(keys)
         for part, piece in enumerate(np.split(keys, bounds)):
             if len(piece):
                 self._pending[part].append(piece)
                 self._pending_bytes[part] += piece.nbytes
                 if self._count * 8 > self.memory_limit and self._pending_bytes[part] >= self._FLUSH_BYTES:
                     self._flush(part)
-        self._count += len(keys)
 
     def _flush(self, part: int) -> None:
         if self._files[part] is None:
-            self._files[part] = tempfile.TemporaryFile(prefix="dedup-anchors-")
+            self._files[part] = tempfile.TemporaryFile(prefix="dedup-keys-")
         handle = self._files[part]
         for piece in self._pending[part]:
             handle.write(piece.tobytes())  # type: ignore[union-attr]
@@ -274,7 +279,7 @@ def gather_signed(batches: Iterable[SignedBatch]) -> CorpusIndex:
         if b.anchors is not None:
             if offset + len(b.doc_ids) > 2**32:
                 raise ParameterError("provenance takes at most 2**32 documents per run")
-            anchors = anchors or AnchorKeys()
+            anchors = anchors or KeyPartitions()
             docs, hashes = b.anchors
             anchors.add((hashes.astype(np.uint64) << np.uint64(32)) | (docs + offset).astype(np.uint64))
         if b.vocabulary is not None:

@@ -14,7 +14,7 @@ from typing import Callable, Iterable, Iterator
 
 import numpy as np
 
-from .corpus import CorpusIndex
+from .corpus import CorpusIndex, KeyPartitions
 from .errors import ParameterError
 from .options import AnchorOptions, LshOptions
 from .hashing import pair_codes, sorted_unique, split_pair_codes, splitmix64
@@ -264,6 +264,15 @@ def _run_pairs(h: np.ndarray, g: np.ndarray, n: int, max_df: int) -> np.ndarray:
     return np.concatenate(found)
 
 
+def _runs_at_least(sorted_codes: np.ndarray, count: int) -> np.ndarray:
+    """The values that come at least ``count`` times in a sorted array, once each."""
+    if not len(sorted_codes):
+        return sorted_codes
+    starts = np.flatnonzero(np.concatenate(([True], sorted_codes[1:] != sorted_codes[:-1])))
+    sizes = np.diff(np.append(starts, len(sorted_codes)))
+    return sorted_codes[starts[sizes >= count]]
+
+
 def _counted(codes: np.ndarray, n: int, min_shared: int) -> Candidates:
     """The pairs whose code comes at least ``min_shared`` times."""
     codes, counts = np.unique(codes, return_counts=True)
@@ -329,11 +338,13 @@ def document_pairs(index: CorpusIndex, candidates: Candidates, options: AnchorOp
     doc = index.passages.doc
     codes = [pair_codes(doc[candidates.left], doc[candidates.right], n)]
     if index.anchors is not None:
-        # Part by part: an anchor's carriers are all in one part.
-        shared = [_sharing_codes(part, n, options.max_df) for part in index.anchors.partitions()]
-        found = _counted(np.concatenate([np.zeros(0, np.int64), *shared]), n, options.min_shared)
-        del shared
-        codes.append(pair_codes(found.left, found.right, n))
+        # Part by part: an anchor's carriers are all in one part of the
+        # anchors, and a pair's shared anchors are all in one part of the
+        # pairs. A million articles share hundreds of millions of anchors.
+        shared = KeyPartitions(shift=max(0, (n * n).bit_length() - 4))
+        for part in index.anchors.partitions():
+            shared.add(_sharing_codes(part, n, options.max_df).astype(np.uint64))
+        codes.extend(_runs_at_least(part, options.min_shared).astype(np.int64) for part in shared.partitions())
     left, right = split_pair_codes(sorted_unique(np.concatenate(codes)), n)
     # Order by document ids, never by document numbers (which follow input order).
     by_id = np.empty(n, dtype=np.int64)

@@ -93,3 +93,33 @@ def test_workers_get_only_a_few_batches_ahead_of_the_results():
         rest = list(results)
     assert first == 0 and rest == list(range(1, 40))  # in input order
     assert ahead <= 4
+
+
+@pytest.mark.parametrize("shift", [0, 20, 60])
+def test_key_partitions_give_every_key_sorted_in_order_also_from_their_files(shift):
+    from dedup.corpus import KeyPartitions
+
+    rng = np.random.default_rng(shift)
+    batches = [rng.integers(0, 2**63, 5000, dtype=np.uint64) >> np.uint64(63 - min(shift + 8, 63))
+               for _ in range(12)]
+    spilled = KeyPartitions(shift=shift, memory_limit=0)
+    spilled._FLUSH_BYTES = 1  # every piece goes to its part's file
+    for b in batches:
+        spilled.add(b)
+    assert len(spilled) == 12 * 5000 and any(f is not None for f in spilled._files)
+    assert np.array_equal(np.concatenate(list(spilled.partitions())), np.sort(np.concatenate(batches)))
+    assert list(spilled.partitions()) == []  # given once
+
+
+def test_document_pairs_are_the_same_when_anchors_and_pair_counts_spill(monkeypatch):
+    docs = _docs()
+    options = dedup.SignOptions(anchors=True)
+    index = dedup.gather_signed([dedup.index_batch(dedup.sign_documents(docs, options))])
+    expected = dedup.document_pairs(index, dedup.find_candidates(index))
+    monkeypatch.setattr("dedup.corpus.KeyPartitions._FLUSH_BYTES", 1)
+    monkeypatch.setattr("dedup.corpus.KeyPartitions.__init__.__defaults__", (60, 0))
+    index = dedup.gather_signed([dedup.index_batch(dedup.sign_documents(docs, options))])
+    assert any(f is not None for f in index.anchors._files)
+    found = dedup.document_pairs(index, dedup.find_candidates(index))
+    assert np.array_equal(found.left, expected.left) and np.array_equal(found.right, expected.right)
+    assert len(expected) > 0
