@@ -9,11 +9,12 @@ reused span of every article, its matches and its likely origin.
 from .align import AlignDoc, Alignment, align_pair
 from .cluster import Cluster, ClusterMember, Verified, build_clusters, group_passages, verify_pairs
 from .errors import DedupError, InputError, ParameterError
+from .grammar import function_word_mask
 from .index import Candidates, anchor_pairs, band_keys, candidate_pairs, lsh_candidates, optimal_bands
 from .ingest import Document, IngestReport, Skipped, read_documents
 from .normalize import NormalizedText, TokenBatch, normalize, token_document_frequency, tokenize_batch
 from .pipeline import (
-    ClusterResult, Params, ProvenanceResult, SignedBatch, align_documents, cluster_files, common_words, find_clusters,
+    ClusterResult, Params, ProvenanceResult, SignedBatch, align_documents, cluster_files, find_clusters,
     find_provenance, gather_signed, index_batch, passage_rank, provenance_files, sign_documents,
 )
 from .provenance import (
@@ -28,7 +29,7 @@ __version__ = "0.1.0"
 __all__ = [
     "AlignDoc", "Alignment", "DocumentReport", "Match", "NearDuplicate", "ProvenanceReport", "ProvenanceResult",
     "ReuseCluster", "ReusedSpan", "align_documents", "align_pair", "anchor_pairs", "build_provenance",
-    "document_anchors", "find_provenance", "provenance_files", "common_words", "token_document_frequency",
+    "document_anchors", "find_provenance", "provenance_files", "function_word_mask", "token_document_frequency",
     "Candidates", "Cluster", "ClusterMember", "ClusterResult", "DedupError", "Document", "IngestReport",
     "InputError", "NormalizedText", "Params", "ParameterError", "Passage", "Passages", "Scheme",
     "SignedBatch", "Signatures", "Skipped", "TokenBatch", "Verified", "band_keys", "build_clusters",

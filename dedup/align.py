@@ -12,8 +12,8 @@ accents and mojibake never get in the way), in three steps:
    margin, so a stretch can grow) trims it to where the texts stop matching
    and splits it where a long gap shows two separate reuses.
 
-A stretch must match in its content words, not only in grammar (a corpus's
-frequent words do not count), and one whose words match while most of its
+A stretch must match in its content words, not only in grammar (the function
+words of the document's language, from fixed lists: see :mod:`dedup.grammar`), and one whose words match while most of its
 figures differ is a filled-in template (earnings tables), not a copy.
 Stretches close together in both documents are one reuse, in whatever order
 (a copy whose sentences were reordered).
@@ -38,6 +38,7 @@ from functools import cached_property
 import numpy as np
 
 from .errors import ParameterError
+from .grammar import function_word_mask
 from .normalize import TokenBatch, normalize
 from .segment import sentence_spans
 
@@ -53,16 +54,11 @@ class AlignDoc:
     starts: np.ndarray  # token start offsets in ``text``
     ends: np.ndarray
     hashes: np.ndarray  # uint64 token hashes
-    # The corpus's most frequent words ("the", "said"), never content: sorted
-    # token hashes without their low 16 bits (see token_document_frequency).
-    common: np.ndarray | None = None
 
     @classmethod
-    def from_batch(
-        cls, doc_id: str, text: str, tokens: TokenBatch, index: int, common: np.ndarray | None = None
-    ) -> "AlignDoc":
+    def from_batch(cls, doc_id: str, text: str, tokens: TokenBatch, index: int) -> "AlignDoc":
         lo, hi = int(tokens.doc_offsets[index]), int(tokens.doc_offsets[index + 1])
-        return cls(doc_id, text, tokens.starts[lo:hi], tokens.ends[lo:hi], tokens.hashes[lo:hi], common)
+        return cls(doc_id, text, tokens.starts[lo:hi], tokens.ends[lo:hi], tokens.hashes[lo:hi])
 
     # Computed once per document, however many pairs it is aligned in.
     @cached_property
@@ -80,11 +76,8 @@ class AlignDoc:
     @cached_property
     def content(self) -> np.ndarray:
         """Which tokens are content words: four characters or more, or a number,
-        and not among the corpus's most frequent words."""
-        content = ((self.ends - self.starts) >= 4) | self.numbers
-        if self.common is not None and len(self.common):
-            content &= ~np.isin(self.hashes >> np.uint64(16), self.common)
-        return content
+        and not a function word of the document's language."""
+        return (((self.ends - self.starts) >= 4) | self.numbers) & ~function_word_mask(self.hashes)
 
 
 @dataclass(frozen=True)

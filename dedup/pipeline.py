@@ -23,7 +23,7 @@ from .cluster import Cluster, build_clusters, group_passages, verify_pairs
 from .errors import ParameterError
 from .index import lsh_candidates, optimal_bands, packed_anchor_pairs
 from .ingest import Document, IngestReport, read_documents
-from .normalize import sorted_unique, texts_for_tokens, token_document_frequency, tokenize_batch
+from .normalize import sorted_unique, texts_for_tokens, tokenize_batch
 from .provenance import ProvenanceReport, build_provenance
 from .segment import Passages, segment_batch
 from .sign import Scheme, Signatures, document_anchors, sign_batch
@@ -33,7 +33,7 @@ T = TypeVar("T")
 
 __all__ = [
     "Params", "SignedBatch", "ClusterResult", "ProvenanceResult", "sign_documents", "index_batch", "gather_signed",
-    "passage_rank", "align_documents", "common_words", "find_clusters", "cluster_files", "find_provenance",
+    "passage_rank", "align_documents", "find_clusters", "cluster_files", "find_provenance",
     "provenance_files",
 ]
 
@@ -64,10 +64,6 @@ class Params:
     near_duplicate_coverage: float = 0.8
     anchor_max_df: int = 50
     anchor_min_shared: int = 4
-    # Words in this share of documents are function words to alignment (from
-    # corpora of at least ``common_min_documents`` documents).
-    common_word_share: float = 0.1
-    common_min_documents: int = 50
 
     def __post_init__(self) -> None:
         if not 0.0 < self.threshold < 1.0:
@@ -91,7 +87,6 @@ class SignedBatch:
     passages: Passages
     signatures: Signatures
     anchors: tuple[np.ndarray, np.ndarray] | None = None  # (document index, shingle hash)
-    vocabulary: tuple[np.ndarray, np.ndarray] | None = None  # (token hash, documents using it)
 
 
 def sign_documents(documents: Sequence[Document], params: Params = Params(), anchors: bool = False) -> SignedBatch:
@@ -112,8 +107,7 @@ def sign_documents(documents: Sequence[Document], params: Params = Params(), anc
     )
     signatures = sign_batch(tokens, passages, params.scheme)
     found = document_anchors(tokens, params.ngram) if anchors else None
-    vocabulary = token_document_frequency(tokens) if anchors else None
-    return SignedBatch(tuple(d.id for d in documents), passages, signatures, found, vocabulary)
+    return SignedBatch(tuple(d.id for d in documents), passages, signatures, found)
 
 
 @dataclass(frozen=True, eq=False)
@@ -250,15 +244,6 @@ class _Columns:
         return self.doc_ids, passages, Signatures(out["values"], out["sizes"], self.scheme)
 
 
-def _without_columns(signed: SignedBatch) -> SignedBatch:
-    """A batch with empty passages and signatures (copies, not views, which
-    would keep the full arrays alive): what provenance needs once those are
-    gathered."""
-    p, s = signed.passages, signed.signatures
-    return replace(signed, passages=Passages(*(getattr(p, f)[:0].copy() for f in _PASSAGE_FIELDS)),
-                   signatures=replace(s, values=s.values[:0].copy(), sizes=s.sizes[:0].copy()))
-
-
 def gather_signed(batches: Iterable[SignedBatch]) -> tuple[list[str], Passages, Signatures | None]:
     """The corpus-wide columns of signed batches (best made by :func:`index_batch`):
     document ids, passages with corpus document numbers, and signatures (None
@@ -311,28 +296,24 @@ def find_clusters(
 def _cluster_run(
     documents: Iterable[Document], params: Params, jobs: int,
     progress: Callable[[int], None] | None, ingest: IngestReport | None, *, anchors: bool,
-) -> tuple[ClusterResult, list[tuple[str, str]], np.ndarray]:
-    """Clusters, the document pairs worth aligning (those with an LSH
+) -> tuple[ClusterResult, list[tuple[str, str]]]:
+    """Clusters, and the document pairs worth aligning (those with an LSH
     candidate passage pair and, with ``anchors``, those sharing rare
-    shingles), and the corpus's common words (with ``anchors``)."""
+    shingles)."""
     if jobs < 1:
         raise ParameterError(f"jobs must be at least 1, got {jobs}")
     kept = DocumentStore()
     columns = _Columns()
-    vocabularies: list[SignedBatch] = []  # for provenance
     anchor_keys: list[np.ndarray] = []  # for provenance: anchor << 32 | document, 8 bytes each
     for signed in _signed(documents, params, jobs, kept, progress, anchors):
         if anchors:
             anchor_keys.append(_packed_anchors(signed, len(columns.doc_ids)))
-            vocabularies.append(_without_columns(replace(signed, anchors=None)))
         columns.add(signed)
     anchor_codes = _anchor_pair_codes(anchor_keys, len(columns.doc_ids), params) if anchors else np.zeros(0, np.int64)
-    common = common_words(vocabularies, params) if anchors else np.zeros(0, np.uint64)
-    del vocabularies
     doc_ids, passages, signatures = columns.finish()
     stats = {"documents": len(doc_ids), "passages": len(passages), "candidates": 0, "verified": 0, "clusters": 0}
     if signatures is None or len(passages) == 0:
-        return ClusterResult([], kept, stats, ingest or IngestReport(), params), _pairs(doc_ids, anchor_codes), common
+        return ClusterResult([], kept, stats, ingest or IngestReport(), params), _pairs(doc_ids, anchor_codes)
     bands, rows = optimal_bands(params.threshold, params.num_perm)
     rank = passage_rank(doc_ids, passages)
     candidates = lsh_candidates(
@@ -353,7 +334,7 @@ def _cluster_run(
     left, right = passages.doc[candidates.left].astype(np.int64), passages.doc[candidates.right].astype(np.int64)
     lsh_codes = np.minimum(left, right) * len(doc_ids) + np.maximum(left, right)
     pairs = _pairs(doc_ids, np.concatenate([lsh_codes, anchor_codes]))
-    return ClusterResult(clusters, kept, stats, ingest or IngestReport(), params), pairs, common
+    return ClusterResult(clusters, kept, stats, ingest or IngestReport(), params), pairs
 
 
 def _packed_anchors(signed: SignedBatch, offset: int) -> np.ndarray:
@@ -373,20 +354,6 @@ def _anchor_pair_codes(keys: list[np.ndarray], documents: int, params: Params) -
     keys.clear()  # the caller's list: each batch's keys go as soon as they are joined
     found = packed_anchor_pairs(joined, documents, max_df=params.anchor_max_df, min_shared=params.anchor_min_shared)
     return found.left * documents + found.right
-
-
-def common_words(batches: Sequence[SignedBatch], params: Params) -> np.ndarray:
-    """Sorted hashes of the words that at least ``common_word_share`` of all
-    documents use: a corpus's own function words, in any language."""
-    documents = sum(len(b.doc_ids) for b in batches)
-    vocabularies = [b.vocabulary for b in batches if b.vocabulary is not None]
-    if documents < params.common_min_documents or not vocabularies:
-        return np.zeros(0, np.uint64)
-    hashes = np.concatenate([v[0] for v in vocabularies])
-    counts = np.concatenate([v[1] for v in vocabularies])
-    unique, inverse = np.unique(hashes, return_inverse=True)
-    totals = np.bincount(inverse, weights=counts, minlength=len(unique))
-    return unique[totals >= params.common_word_share * documents]
 
 
 def _pairs(doc_ids: Sequence[str], codes: np.ndarray) -> list[tuple[str, str]]:
@@ -413,18 +380,12 @@ def cluster_files(
     return find_clusters(documents, params, jobs=jobs, progress=progress, ingest=report)
 
 
-def align_documents(
-    pairs: Sequence[tuple[Document, Document]], params: Params = Params(), common: np.ndarray | None = None
-) -> list[Alignment]:
-    """Align a batch of document pairs. Pure and picklable, like :func:`sign_documents`.
-
-    ``common`` holds the corpus's frequent words (see :func:`common_words`),
-    which alignment does not count as shared content.
-    """
+def align_documents(pairs: Sequence[tuple[Document, Document]], params: Params = Params()) -> list[Alignment]:
+    """Align a batch of document pairs. Pure and picklable, like :func:`sign_documents`."""
     unique = {d.id: d for pair in pairs for d in pair}
     ids = sorted(unique)
     tokens = tokenize_batch(texts_for_tokens([unique[i].text for i in ids]))
-    views = {i: AlignDoc.from_batch(i, unique[i].text, tokens, k, common) for k, i in enumerate(ids)}
+    views = {i: AlignDoc.from_batch(i, unique[i].text, tokens, k) for k, i in enumerate(ids)}
     out: list[Alignment] = []
     for a, b in pairs:
         out.extend(
@@ -470,7 +431,7 @@ def find_provenance(
     >>> [(s.start, s.end, s.role, s.origin) for s in result.report.documents[1].spans]
     [(0, 148, 'copy', 'a')]
     """
-    clustered, pairs, common = _cluster_run(documents, params, jobs, progress, ingest, anchors=True)
+    clustered, pairs = _cluster_run(documents, params, jobs, progress, ingest, anchors=True)
     docs = clustered.documents
     batches = (
         [(docs[a], docs[b]) for a, b in pairs[i : i + _PAIRS_PER_BATCH]]
@@ -479,11 +440,11 @@ def find_provenance(
     alignments: list[Alignment] = []
     if jobs > 1 and len(pairs) > _PAIRS_PER_BATCH:
         with ProcessPoolExecutor(max_workers=jobs) as pool:
-            for found in _ordered_map(pool, jobs, align_documents, batches, params, common):
+            for found in _ordered_map(pool, jobs, align_documents, batches, params):
                 alignments.extend(found)
     else:
         for batch in batches:
-            alignments.extend(align_documents(batch, params, common))
+            alignments.extend(align_documents(batch, params))
     report = build_provenance(
         docs, alignments, boilerplate_documents=params.boilerplate_documents,
         near_duplicate_coverage=params.near_duplicate_coverage,

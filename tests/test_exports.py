@@ -26,10 +26,12 @@ EXPORTS = {
     "Cluster", "ClusterMember", "Verified", "build_clusters", "group_passages", "verify_pairs",
     # align
     "AlignDoc", "Alignment", "align_pair",
+    # grammar
+    "function_word_mask",
     # provenance
     "DocumentReport", "Match", "NearDuplicate", "ProvenanceReport", "ReuseCluster", "ReusedSpan", "build_provenance",
     # pipeline
-    "ClusterResult", "Params", "ProvenanceResult", "SignedBatch", "align_documents", "cluster_files", "common_words",
+    "ClusterResult", "Params", "ProvenanceResult", "SignedBatch", "align_documents", "cluster_files",
     "find_clusters", "find_provenance", "gather_signed", "index_batch", "passage_rank", "provenance_files",
     "sign_documents",
     # store

@@ -18,8 +18,7 @@ from dedup import (
     group_passages, index_batch, lsh_candidates, optimal_bands, passage_rank, read_documents, segment_batch,
     sign_batch, tokenize_batch, verify_pairs,
 )
-from dedup.normalize import texts_for_tokens, token_document_frequency
-from dedup.pipeline import common_words
+from dedup.normalize import texts_for_tokens
 from dedup.report import write_clusters, write_provenance
 
 from .measure import Steps
@@ -92,12 +91,11 @@ def document_pairs(index: Index, signed: list[SignedBatch], params: Params) -> l
     return sorted({(a, b) if a < b else (b, a) for a, b in pairs})
 
 
-def align_all(documents: Mapping[str, Document], pairs: list[tuple[str, str]], common: np.ndarray,
-              params: Params) -> list[Any]:
+def align_all(documents: Mapping[str, Document], pairs: list[tuple[str, str]], params: Params) -> list[Any]:
     alignments: list[Any] = []
     for i in range(0, len(pairs), PAIRS_PER_BATCH):
         batch = [(documents[a], documents[b]) for a, b in pairs[i : i + PAIRS_PER_BATCH]]
-        alignments.extend(align_documents(batch, params, common))
+        alignments.extend(align_documents(batch, params))
     return alignments
 
 
@@ -113,7 +111,7 @@ def _per_document_stages(dump: Path, step: Steps, provenance: bool, keep: Docume
                          params: Params) -> Iterator[SignedBatch]:
     """Read, normalise, segment and sign batch by batch (their times add up), keeping
     what the pipeline keeps of each batch (:func:`dedup.index_batch`); with
-    ``provenance``, take anchors and vocabulary too. ``keep`` gets the documents."""
+    ``provenance``, take anchors too. ``keep`` gets the documents."""
     documents = iter(read_documents([dump]))
     while True:
         with step("read"):
@@ -128,14 +126,13 @@ def _per_document_stages(dump: Path, step: Steps, provenance: bool, keep: Docume
             passages = _segment(batch, tokens, params)
         with step("sign"):
             signatures = sign_batch(tokens, passages, params.scheme)
-        anchors = vocabulary = None
+        anchors = None
         if provenance:
             with step("align/anchors"):  # the pipeline takes them while it holds the tokens
                 anchors = document_anchors(tokens, params.ngram)
-                vocabulary = token_document_frequency(tokens)
         with step("sign"):
             compact = index_batch(SignedBatch(doc_ids=tuple(d.id for d in batch), passages=passages,
-                                              signatures=signatures, anchors=anchors, vocabulary=vocabulary))
+                                              signatures=signatures, anchors=anchors))
         yield compact  # outside the timer: the consumer's work is not signing
 
 
@@ -153,10 +150,9 @@ def _timed_stages(dump: Path, step: Steps, provenance: bool, params: Params) -> 
     if provenance:
         with step("align/pairs"):
             pairs = document_pairs(index, signed, params)
-            common = common_words(signed, params)
         del signed
         with step("align/rapidfuzz"):
-            alignments = align_all(keep, pairs, common, params)
+            alignments = align_all(keep, pairs, params)
         with step("report/provenance"):
             report = build_provenance(keep, alignments, boilerplate_documents=params.boilerplate_documents,
                                       near_duplicate_coverage=params.near_duplicate_coverage)
