@@ -41,12 +41,23 @@ def function_word_hashes(language: str) -> np.ndarray:
     return np.unique(tokens.hashes)
 
 
+@lru_cache(maxsize=None)
+def _all_languages() -> tuple[np.ndarray, np.ndarray]:
+    """Every list's hashes, sorted, with a bit per language saying which lists hold each."""
+    hashes = np.unique(np.concatenate([function_word_hashes(language) for language in LANGUAGES]))
+    flags = np.zeros(len(hashes), dtype=np.uint32)
+    for bit, language in enumerate(LANGUAGES):
+        flags[np.searchsorted(hashes, function_word_hashes(language))] |= np.uint32(1 << bit)
+    return hashes, flags
+
+
 def function_word_mask(hashes: np.ndarray) -> np.ndarray:
     """Which of one document's tokens (their hashes) are function words of its language."""
-    best, best_count = None, MIN_EVIDENCE - 1
-    for language in LANGUAGES:
-        mask = np.isin(hashes, function_word_hashes(language))
-        count = int(mask.sum())
-        if count > best_count:  # ties keep the earlier language: the choice is deterministic
-            best, best_count = mask, count
-    return best if best is not None else np.zeros(len(hashes), dtype=bool)
+    known, flags = _all_languages()
+    at = np.minimum(np.searchsorted(known, hashes), len(known) - 1)
+    token_flags = np.where(known[at] == hashes, flags[at], np.uint32(0))
+    counts = [int(np.count_nonzero(token_flags & np.uint32(1 << bit))) for bit in range(len(LANGUAGES))]
+    best = max(range(len(LANGUAGES)), key=lambda bit: (counts[bit], -bit))  # ties: the earlier language
+    if counts[best] < MIN_EVIDENCE:
+        return np.zeros(len(hashes), dtype=bool)
+    return (token_flags & np.uint32(1 << best)) != 0

@@ -21,6 +21,9 @@ from dataclasses import asdict, dataclass, replace
 from typing import Any, Mapping, Sequence
 
 from .align import Alignment
+from .carriers import (
+    MAX_CARRIERS, Carrier, FirstSeen, carriers_of, first_seen_of, known_before, order_key, stretches_in_date_order,
+)
 from .cluster import ClusterMember, merge_spans
 from .dates import find_dateline, parse_date
 from .errors import ParameterError
@@ -58,6 +61,12 @@ class ReusedSpan:
     # when the origin was not aligned with this document directly.
     origin_start: int | None = None
     origin_end: int | None = None
+    # Every other document of the cluster, in date order (at most
+    # MAX_CARRIERS; ``more_carriers`` counts the rest).
+    carriers: tuple[Carrier, ...] = ()
+    more_carriers: int = 0
+    # The earliest-dated carrier, also for boilerplate and "shared" spans.
+    first_seen: FirstSeen | None = None
 
 
 @dataclass(frozen=True)
@@ -134,15 +143,6 @@ def document_date(doc: Document) -> tuple[str | None, str | None]:
     return (found.iso, "dateline") if found else (None, None)
 
 
-def _before(a: str, b: str) -> bool | None:
-    """True/False when ``a`` is known to be earlier/not earlier than ``b``; None for a tie."""
-    if a[:10] != b[:10]:
-        return a[:10] < b[:10]
-    if len(a) > 10 and len(b) > 10 and a != b:
-        return a < b
-    return None
-
-
 def earliest(dates: Mapping[str, str | None]) -> str | None:
     """The one document known to be earliest, or None (a tie or a missing date)."""
     if not dates or any(v is None for v in dates.values()):
@@ -150,7 +150,7 @@ def earliest(dates: Mapping[str, str | None]) -> str | None:
     ordered = sorted(dates, key=lambda d: (dates[d], d))
     first = ordered[0]
     for other in ordered[1:]:
-        if _before(dates[first], dates[other]) is not True:  # type: ignore[arg-type]
+        if known_before(dates[first], dates[other]) is not True:  # type: ignore[arg-type]
             return None
     return first
 
@@ -251,6 +251,7 @@ def build_provenance(
     if not 0.0 < near_duplicate_coverage <= 1.0:
         raise ParameterError(f"near_duplicate_coverage must be in (0, 1], got {near_duplicate_coverage}")
     dates = {doc_id: document_date(doc) for doc_id, doc in documents.items()}
+    iso_dates = {doc_id: d[0] for doc_id, d in dates.items()}
     spans, all_drafts, edges = _clusters(alignments, min_overlap)
     composite = _composite(all_drafts)
     drafts = [d for i, d in enumerate(all_drafts) if i not in composite]
@@ -259,7 +260,7 @@ def build_provenance(
     for number, draft in enumerate(drafts, 1):
         cluster = _make_cluster(f"c{number:06d}", draft, documents, dates, boilerplate_documents)
         clusters.append(cluster)
-        for doc_id, span, priority in _cluster_spans(cluster, draft, spans, edges, alignments):
+        for doc_id, span, priority in _cluster_spans(cluster, draft, spans, edges, alignments, iso_dates):
             per_doc[doc_id].append((span, priority))
     # Neither boilerplate nor text made of it (a composite) makes two articles near-duplicates.
     excluded = {n for c, d in zip(clusters, drafts) if c.boilerplate for n in d.nodes}
@@ -309,35 +310,47 @@ def _make_cluster(
     return ReuseCluster(cluster_id, boilerplate, origin, draft.members)
 
 
+def _member_matches(
+    member: ClusterMember, nodes: list[int], spans: _Spans, edges: Mapping[int, list[int]],
+    alignments: Sequence[Alignment],
+) -> dict[tuple[str, int, int], float]:
+    """The directly aligned counterparts of one member: (document, start, end) -> similarity."""
+    matches: dict[tuple[str, int, int], float] = {}
+    for node in nodes:
+        doc, s, e = spans.nodes[node]
+        if not (member.start <= s and e <= member.end):
+            continue
+        for k in edges[node]:
+            al = alignments[k]
+            other = (al.b, al.b_start, al.b_end) if al.a == doc and (al.a_start, al.a_end) == (s, e) else (
+                al.a, al.a_start, al.a_end)
+            if other[0] != doc:
+                matches[other] = max(matches.get(other, 0.0), al.similarity)
+    return matches
+
+
 def _cluster_spans(
     cluster: ReuseCluster, draft: _Draft, spans: _Spans, edges: Mapping[int, list[int]],
-    alignments: Sequence[Alignment],
+    alignments: Sequence[Alignment], dates: Mapping[str, str | None],
 ) -> list[tuple[str, ReusedSpan, int]]:
     """(document, span, priority) for every member; lower priority wins overlaps."""
-    out = []
     nodes_of: dict[str, list[int]] = defaultdict(list)
     for node in draft.nodes:
         nodes_of[spans.nodes[node][0]].append(node)
+    matches = {m: _member_matches(m, nodes_of[m.doc], spans, edges, alignments) for m in cluster.members}
+    best = {m: max(found.values(), default=0.0) for m, found in matches.items()}
+    stretches = stretches_in_date_order(cluster.members, dates)
+    if cluster.boilerplate or cluster.origin is None:
+        roles = dict.fromkeys((m.doc for m in cluster.members), "shared")
+    else:
+        roles = {m.doc: "origin" if cluster.origin == m.doc else "copy" for m in cluster.members}
+    out = []
     for member in cluster.members:
-        matches: dict[tuple[str, int, int], float] = {}
-        for node in nodes_of[member.doc]:
-            doc, s, e = spans.nodes[node]
-            if not (member.start <= s and e <= member.end):
-                continue
-            for k in edges[node]:
-                al = alignments[k]
-                other = (al.b, al.b_start, al.b_end) if al.a == doc and (al.a_start, al.a_end) == (s, e) else (
-                    al.a, al.a_start, al.a_end)
-                if other[0] != doc:
-                    matches[other] = max(matches.get(other, 0.0), al.similarity)
-        if cluster.boilerplate or cluster.origin is None:
-            role = "shared"
-        else:
-            role = "origin" if cluster.origin == member.doc else "copy"
-        ordered = tuple(Match(d, s, e, sim) for (d, s, e), sim in sorted(matches.items()))
-        span = ReusedSpan(member.start, member.end, cluster.id, role, cluster.origin, cluster.boilerplate,
-                          max((m.similarity for m in ordered), default=0.0), ordered,
-                          *_origin_member(cluster, member))
+        ordered = tuple(Match(d, s, e, sim) for (d, s, e), sim in sorted(matches[member].items()))
+        carriers, more = carriers_of(member, stretches, matches[member], best, dates)
+        span = ReusedSpan(member.start, member.end, cluster.id, roles[member.doc], cluster.origin,
+                          cluster.boilerplate, best[member], ordered, *_origin_member(cluster, member),
+                          carriers, more, first_seen_of(member, carriers, dates.get(member.doc)))
         # Real reuse wins over boilerplate where spans of one document overlap.
         out.append((member.doc, span, 1 if cluster.boilerplate else 0))
     return out
@@ -349,6 +362,17 @@ def _origin_member(cluster: ReuseCluster, member: ClusterMember) -> tuple[int | 
         return None, None
     own = max((m for m in cluster.members if m.doc == cluster.origin), key=lambda m: (m.end - m.start, -m.start))
     return own.start, own.end
+
+
+def _joined(kept: ReusedSpan, covered: ReusedSpan) -> ReusedSpan:
+    """A span with the matches and carriers of a span it covers most of: they carry the same text."""
+    matches = kept.matches + tuple(m for m in covered.matches if m not in kept.matches)
+    known = {c.doc for c in kept.carriers}
+    carriers = sorted(kept.carriers + tuple(c for c in covered.carriers if c.doc not in known),
+                      key=lambda c: order_key(c.doc, c.date))
+    return replace(kept, matches=tuple(sorted(matches, key=lambda m: (m.doc, m.start, m.end))),
+                   carriers=tuple(carriers[:MAX_CARRIERS]),
+                   more_carriers=kept.more_carriers + max(0, len(carriers) - MAX_CARRIERS))
 
 
 def _document_report(
@@ -363,10 +387,7 @@ def _document_report(
         for i, other in enumerate(kept):
             overlap = min(other.end, span.end) - max(other.start, span.start)
             if 2 * overlap >= span.end - span.start and not other.boilerplate:
-                extra = [m for m in span.matches if m not in other.matches]
-                if extra:
-                    kept[i] = replace(other, matches=tuple(sorted(other.matches + tuple(extra),
-                                                                  key=lambda m: (m.doc, m.start, m.end))))
+                kept[i] = _joined(other, span)
         for s, e in _subtract((span.start, span.end), taken):
             if doc.text[s:e].strip():
                 kept.append(replace(span, start=s, end=e))

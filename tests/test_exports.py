@@ -28,6 +28,8 @@ EXPORTS = {
     "AlignDoc", "Alignment", "align_pair",
     # grammar
     "function_word_mask",
+    # carriers
+    "Carrier", "FirstSeen",
     # provenance
     "DocumentReport", "Match", "NearDuplicate", "ProvenanceReport", "ReuseCluster", "ReusedSpan", "build_provenance",
     # pipeline

@@ -184,3 +184,56 @@ def test_two_boilerplate_paragraphs_side_by_side_keep_their_own_origins():
         assert origins == {BOILERPLATE: "doc00", OTHER_BOILERPLATE: "doc06"}
     near = {d.id: d.near_duplicates for d in result.report.documents}
     assert near["both0"] == () and near["both1"] == ()
+
+
+def _chain_report(n: int, dates: list[str | None]):
+    """``n`` documents carrying one text, each aligned only with the next (a
+    release picked up by outlets that each copied the previous one)."""
+    texts = {f"d{k:02d}": f"{FILLERS[k % len(FILLERS)]} {RELEASE}" for k in range(n)}
+    docs = {d: Document(d, t, date=dates[k]) for k, (d, t) in enumerate(sorted(texts.items()))}
+    ids = sorted(texts)
+    alignments = []
+    for a, b in zip(ids, ids[1:]):
+        sa, sb = texts[a].index(RELEASE), texts[b].index(RELEASE)
+        alignments.append(dedup.Alignment(a, sa, sa + len(RELEASE), b, sb, sb + len(RELEASE), 0.9, 30))
+    return {d.id: d for d in dedup.build_provenance(docs, alignments, boilerplate_documents=1000).documents}
+
+
+def test_every_carrier_is_named_also_when_not_aligned_directly():
+    report = _chain_report(4, ["2020-03-04", "2020-03-01", "2020-03-03", "2020-03-02"])
+    (span,) = report["d03"].spans
+    assert [m.doc for m in span.matches] == ["d02"]  # aligned with its neighbour only
+    assert [(c.doc, c.date, c.via) for c in span.carriers] == [
+        ("d01", "2020-03-01", "cluster"), ("d02", "2020-03-03", "aligned"), ("d00", "2020-03-04", "cluster")]
+    text = f"{FILLERS[1]} {RELEASE}"
+    carried = span.carriers[0]
+    assert text[carried.start : carried.end] == RELEASE
+    assert span.first_seen is not None and (span.first_seen.doc, span.first_seen.date) == ("d01", "2020-03-01")
+    assert (report["d01"].spans[0].first_seen.doc, report["d01"].spans[0].role) == ("d01", "origin")
+
+
+def test_carriers_are_bounded_and_counted():
+    report = _chain_report(60, [f"2020-03-01T{k // 60:02d}:{k % 60:02d}" for k in range(60)])
+    (span,) = report["d59"].spans
+    assert len(span.carriers) == 50 and span.more_carriers == 9
+    assert [c.doc for c in span.carriers] == [f"d{k:02d}" for k in range(50)]  # the earliest, in date order
+
+
+def test_first_seen_needs_a_known_earliest_and_ignores_undated_carriers():
+    undated = _chain_report(3, [None, "2020-03-02", "2020-03-01"])
+    for d in undated.values():
+        (span,) = d.spans
+        assert span.origin is None and span.role == "shared"  # origin needs every date
+        assert span.first_seen is not None and span.first_seen.doc == "d02"
+    tied = _chain_report(3, ["2020-03-01", "2020-03-01T10:00", "2020-03-05"])
+    assert all(d.spans[0].first_seen is None for d in tied.values())
+
+
+def test_boilerplate_spans_say_where_the_text_was_first_seen():
+    docs = [_doc(i, BOILERPLATE, f"2020-03-{i + 1:02d}") for i in range(6)]
+    result = find_provenance(docs)
+    for d in result.report.documents:
+        (span,) = [s for s in d.spans if s.boilerplate]
+        assert span.role == "shared" and span.first_seen is not None
+        assert (span.first_seen.doc, span.first_seen.date) == ("doc0", "2020-03-01")
+        assert {c.doc for c in span.carriers} == {f"doc{i}" for i in range(6)} - {d.id}
