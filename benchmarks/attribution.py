@@ -149,6 +149,13 @@ def _pair_figures(pairs: Iterable[tuple[str, str]], truth: Mapping[str, Any]) ->
             "reuters_template_share": _share(shared.get(p, 0.0) < 0.5 for p in reported)}
 
 
+def _names_earlier(span: ReusedSpan, early: str, late: str, dates: Mapping[str, str]) -> bool:
+    """Whether a span of ``late`` says its text came from ``early`` or from a
+    story no later than ``early`` (which ``early`` copied too)."""
+    named = [d for d in (span.origin, first_seen_doc(span)) if d is not None and d != late]
+    return any(d == early or dates[d] <= dates[early] for d in named)
+
+
 def reuters(params: Params) -> dict[str, Any]:
     records = as_sent(load_articles())
     truth = reuters_truth(records)
@@ -162,7 +169,7 @@ def reuters(params: Params) -> dict[str, Any]:
         if dates[a] == dates[b]:
             continue
         early, late = (a, b) if dates[a] < dates[b] else (b, a)
-        earlier.append(any(early in (s.origin, first_seen_doc(s)) for s in by_id[late].spans))
+        earlier.append(any(_names_earlier(s, early, late, dates) for s in by_id[late].spans))
     ours.update({"reuters_articles": len(records), "reuters_resends": len(truth["resends"]),
                  "reuters_partial": len(truth["partial"]), "reuters_partial_matched": _share(partial),
                  "reuters_earlier_named": _share(earlier), "reuters_seconds": seconds})

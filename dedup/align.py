@@ -74,6 +74,20 @@ class AlignDoc:
         )
 
     @cached_property
+    def facts(self) -> np.ndarray:
+        """Which tokens are facts: numbers, and names (capitalised words, not
+        all capitals, that do not start a sentence)."""
+        text = self.text
+        out = self.numbers.copy()
+        for k, (s, e) in enumerate(zip(self.starts.tolist(), self.ends.tolist())):
+            if text[s].isupper() and not text[s:e].isupper():
+                p = s - 1
+                while p >= 0 and (text[p].isspace() or text[p] in "\"'(<"):
+                    p -= 1
+                out[k] = p >= 0 and text[p] not in ".!?:"
+        return out
+
+    @cached_property
     def content(self) -> np.ndarray:
         """Which tokens are content words: four characters or more, or a number,
         and not a function word of the document's language."""
@@ -183,9 +197,12 @@ def _split_blocks(blocks: list[tuple[int, int, int]], max_gap: int) -> list[list
     return trimmed
 
 
-# A stretch whose words match while most of its figures differ is a form
-# filled in twice (earnings tables, rating notices), not a copy.
-TEMPLATE_MIN_NUMBERS = 3
+# A stretch whose wording matches while its facts (figures and names) differ
+# is a form filled in twice (earnings tables, dividend notices, two companies'
+# bond issues), not a copy: it needs this many distinct facts to tell, and
+# a copy, even a heavily edited one, keeps at least this share of them.
+TEMPLATE_MIN_FACTS = 5
+TEMPLATE_FACT_SHARE = 0.6
 
 
 def _matched_mask(group: list[tuple[int, int, int]], offset: int, t0: int, t1: int) -> np.ndarray:
@@ -200,10 +217,17 @@ def _matched_mask(group: list[tuple[int, int, int]], offset: int, t0: int, t1: i
     return matched
 
 
-def _is_template(doc: AlignDoc, matched: np.ndarray, t0: int, t1: int) -> bool:
-    numbers = doc.numbers[t0:t1]
-    total = int(numbers.sum())
-    return total >= TEMPLATE_MIN_NUMBERS and int((numbers & matched).sum()) * 2 < total
+def _is_template(a: AlignDoc, b: AlignDoc, ta0: int, ta1: int, tb0: int, tb1: int) -> bool:
+    """Whether two stretches share their wording but not their facts: the
+    distinct facts of either that the other's stretch has anywhere (so moved
+    sentences and a name written in capitals do not count against a copy)."""
+    for x, x0, x1, y, y0, y1 in ((a, ta0, ta1, b, tb0, tb1), (b, tb0, tb1, a, ta0, ta1)):
+        facts = np.unique(x.hashes[x0:x1][x.facts[x0:x1]])
+        if len(facts) >= TEMPLATE_MIN_FACTS:
+            kept = int(np.isin(facts, y.hashes[y0:y1]).sum())
+            if kept < TEMPLATE_FACT_SHARE * len(facts):
+                return True
+    return False
 
 
 def _content_density(doc: AlignDoc, matched: np.ndarray, t0: int, t1: int) -> float:
@@ -290,7 +314,7 @@ def align_pair(
             if matched < min_tokens or matched < min_density * max(ta1 - ta0, tb1 - tb0):
                 continue
             matched_here = _matched_mask(group, lo_a, ta0, ta1)
-            if _is_template(a, matched_here, ta0, ta1) or _content_density(a, matched_here, ta0, ta1) < min_density:
+            if _is_template(a, b, ta0, ta1, tb0, tb1) or _content_density(a, matched_here, ta0, ta1) < min_density:
                 continue
             found.append(_to_alignment(a, b, ta0, ta1, tb0, tb1, matched))
     if rescue_similarity > 0:
@@ -355,6 +379,8 @@ def _rescue(
         a0, a1, b0, b1 = sa[0] + ls, sa[0] + le, sb[0], sb[1]
     a0, a1 = _trim_to_words(a.text, a0, a1)
     b0, b1 = _trim_to_words(b.text, b0, b1)
+    if _is_template(a, b, *_token_span(a, a0, a1), *_token_span(b, b0, b1)):
+        return None
     return Alignment(a.id, a0, a1, b.id, b0, b1, round(found.score / 100.0, 4), chain[1] - chain[0])
 
 
@@ -405,6 +431,11 @@ def _drop_overlaps(found: list[Alignment]) -> list[Alignment]:
 # How much larger than its region in ``a`` the region in ``b`` of one
 # reordered copy may be (edits change lengths a little).
 REORDER_SLACK = 1.25
+
+
+def _token_span(doc: AlignDoc, start: int, end: int) -> tuple[int, int]:
+    """The tokens that start inside a character span."""
+    return int(np.searchsorted(doc.starts, start)), int(np.searchsorted(doc.starts, end))
 
 
 def _tokens_in(doc: AlignDoc, start: int, end: int) -> int:

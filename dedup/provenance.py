@@ -370,9 +370,12 @@ def _joined(kept: ReusedSpan, covered: ReusedSpan) -> ReusedSpan:
     known = {c.doc for c in kept.carriers}
     carriers = sorted(kept.carriers + tuple(c for c in covered.carriers if c.doc not in known),
                       key=lambda c: order_key(c.doc, c.date))
+    first = kept.first_seen
+    if first is not None and covered.first_seen is not None and known_before(covered.first_seen.date, first.date):
+        first = covered.first_seen
     return replace(kept, matches=tuple(sorted(matches, key=lambda m: (m.doc, m.start, m.end))),
                    carriers=tuple(carriers[:MAX_CARRIERS]),
-                   more_carriers=kept.more_carriers + max(0, len(carriers) - MAX_CARRIERS))
+                   more_carriers=kept.more_carriers + max(0, len(carriers) - MAX_CARRIERS), first_seen=first)
 
 
 def _document_report(
