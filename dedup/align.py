@@ -417,14 +417,28 @@ def _trim_to_words(text: str, start: int, end: int) -> tuple[int, int]:
     return start, end
 
 
+def _continues(x: Alignment, y: Alignment) -> bool:
+    """Whether two overlapping stretches are one copy found in two pieces (a
+    long copy's chain breaks at an edit; the margins make the pieces overlap):
+    in the same order in both texts, overlapping by about as much in each."""
+    same_order = (x.a_start <= y.a_start) == (x.b_start <= y.b_start) and (x.a_end <= y.a_end) == (
+        x.b_end <= y.b_end)
+    in_a = min(x.a_end, y.a_end) - max(x.a_start, y.a_start)
+    in_b = min(x.b_end, y.b_end) - max(x.b_start, y.b_start)
+    return same_order and abs(in_a - in_b) <= max(in_a, in_b) // 2 + 8
+
+
 def _drop_overlaps(found: list[Alignment]) -> list[Alignment]:
-    """Margins let neighbouring stretches find the same text twice: keep the larger."""
+    """Margins let neighbouring stretches find the same text twice: pieces of
+    one copy join, otherwise the larger stays."""
     kept: list[Alignment] = []
     for al in sorted(found, key=lambda x: (-x.tokens, x.a_start, x.b_start)):
-        if any(al.a_start < k.a_end and k.a_start < al.a_end and al.b_start < k.b_end and k.b_start < al.b_end
-               for k in kept):
-            continue
-        kept.append(al)
+        hit = [k for k in kept if al.a_start < k.a_end and k.a_start < al.a_end and al.b_start < k.b_end
+               and k.b_start < al.b_end]
+        if not hit:
+            kept.append(al)
+        elif all(_continues(k, al) for k in hit):
+            kept = [k for k in kept if k not in hit] + [_hull(sorted(hit + [al], key=lambda x: x.a_start))]
     return sorted(kept, key=lambda x: (x.a_start, x.b_start))
 
 

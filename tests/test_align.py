@@ -156,3 +156,21 @@ def test_a_heavily_edited_copy_keeps_enough_facts():
               .replace("Moody's Investors Service Inc", "Moody's"))
     (al,) = _spans(original, edited)
     assert al.b_end - al.b_start > 0.9 * len(edited)
+
+
+def test_a_reflowed_lightly_edited_whole_article_aligns_end_to_end():
+    from pathlib import Path
+
+    seeds = Path(__file__).resolve().parent.parent / "seeds"
+    original = "\n\n".join(p.read_text(encoding="utf-8").strip() for p in sorted(seeds.glob("*.txt"))[3:])
+    words = " ".join(original.split("\n\n")).split(" ")  # paragraph breaks become spaces
+    for k in range(7, len(words), 33):  # 3% of the words changed
+        words[k] = "revised"
+    for k in range(5, len(words), len(words) // 4):  # a few non-breaking spaces
+        words[k] += "\u00a0" + words.pop(k + 1)
+    resent = " ".join(words)
+    found = _spans(original, resent)
+    assert len(found) == 1
+    (al,) = found
+    assert al.a_end - al.a_start > 0.95 * len(original.strip())
+    assert al.b_end - al.b_start > 0.95 * len(resent)
