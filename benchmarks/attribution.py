@@ -143,7 +143,7 @@ def reflow(seed: int, params: Params) -> dict[str, Any]:
 def _pair_figures(pairs: Iterable[tuple[str, str]], truth: Mapping[str, Any]) -> dict[str, float]:
     reported = {(a, b) if a < b else (b, a) for a, b in pairs}
     shared = truth["shared"]
-    resends = {tuple(p) for p in truth["resends"]}
+    resends = {(a, b) if a < b else (b, a) for a, b in truth["resends"]}
     return {"reuters_reported_pairs": len(reported),
             "reuters_near_duplicate_recall": _share(p in reported for p in resends),
             "reuters_template_share": _share(shared.get(p, 0.0) < 0.5 for p in reported)}

@@ -31,8 +31,9 @@ a stretch is rapidfuzz's normalised Indel similarity of its normalised text.
 
 from __future__ import annotations
 
+import re
 from bisect import bisect_right
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cached_property
 
 import numpy as np
@@ -74,11 +75,11 @@ class AlignDoc:
         )
 
     @cached_property
-    def facts(self) -> np.ndarray:
-        """Which tokens are facts: numbers, and names (capitalised words, not
-        all capitals, that do not start a sentence)."""
+    def names(self) -> np.ndarray:
+        """Which tokens are names: capitalised words, not all capitals, that
+        do not start a sentence."""
         text = self.text
-        out = self.numbers.copy()
+        out = np.zeros(len(self.starts), dtype=bool)
         for k, (s, e) in enumerate(zip(self.starts.tolist(), self.ends.tolist())):
             if text[s].isupper() and not text[s:e].isupper():
                 p = s - 1
@@ -86,6 +87,12 @@ class AlignDoc:
                     p -= 1
                 out[k] = p >= 0 and text[p] not in ".!?:"
         return out
+
+    @cached_property
+    def figures(self) -> tuple[np.ndarray, list[str]]:
+        """Every figure as written ("7-3/4", "1.6190", "2,000" as "2000"), with its start offset."""
+        found = [(m.start(), m.group().replace(",", "")) for m in _FIGURE.finditer(self.text)]
+        return np.array([f[0] for f in found], dtype=np.int64), [f[1] for f in found]
 
     @cached_property
     def content(self) -> np.ndarray:
@@ -203,6 +210,7 @@ def _split_blocks(blocks: list[tuple[int, int, int]], max_gap: int) -> list[list
 # a copy, even a heavily edited one, keeps at least this share of them.
 TEMPLATE_MIN_FACTS = 5
 TEMPLATE_FACT_SHARE = 0.6
+_FIGURE = re.compile(r"\d+(?:[.,/-]\d+)*")
 
 
 def _matched_mask(group: list[tuple[int, int, int]], offset: int, t0: int, t1: int) -> np.ndarray:
@@ -217,15 +225,26 @@ def _matched_mask(group: list[tuple[int, int, int]], offset: int, t0: int, t1: i
     return matched
 
 
+def _figures_in(doc: AlignDoc, t0: int, t1: int) -> set[str]:
+    if t1 <= t0:
+        return set()
+    starts, values = doc.figures
+    lo, hi = np.searchsorted(starts, [int(doc.starts[t0]), int(doc.ends[t1 - 1])])
+    return set(values[int(lo) : int(hi)])
+
+
 def _is_template(a: AlignDoc, b: AlignDoc, ta0: int, ta1: int, tb0: int, tb1: int) -> bool:
     """Whether two stretches share their wording but not their facts: the
-    distinct facts of either that the other's stretch has anywhere (so moved
-    sentences and a name written in capitals do not count against a copy)."""
+    distinct names and figures of either that the other's stretch has
+    anywhere (so moved sentences and a name written in capitals do not count
+    against a copy; a figure counts whole, "1.6190" is not "1.6195")."""
     for x, x0, x1, y, y0, y1 in ((a, ta0, ta1, b, tb0, tb1), (b, tb0, tb1, a, ta0, ta1)):
-        facts = np.unique(x.hashes[x0:x1][x.facts[x0:x1]])
-        if len(facts) >= TEMPLATE_MIN_FACTS:
-            kept = int(np.isin(facts, y.hashes[y0:y1]).sum())
-            if kept < TEMPLATE_FACT_SHARE * len(facts):
+        names = np.unique(x.hashes[x0:x1][x.names[x0:x1]])
+        figures = _figures_in(x, x0, x1)
+        total = len(names) + len(figures)
+        if total >= TEMPLATE_MIN_FACTS:
+            kept = int(np.isin(names, y.hashes[y0:y1]).sum()) + len(figures & _figures_in(y, y0, y1))
+            if kept < TEMPLATE_FACT_SHARE * total:
                 return True
     return False
 
@@ -319,17 +338,20 @@ def align_pair(
             found.append(_to_alignment(a, b, ta0, ta1, tb0, tb1, matched))
     if rescue_similarity > 0:
         found.extend(_rescue_all(a, b, short_chains, found, min_tokens, rescue_similarity))
-    return _merge_neighbours(_drop_overlaps(found), a, b, 2 * max_gap)
+    return _merge_neighbours(_drop_overlaps(found, a, b), a, b, 2 * max_gap)
 
 
 def _to_alignment(a: AlignDoc, b: AlignDoc, ta0: int, ta1: int, tb0: int, tb1: int, matched: int) -> Alignment:
     a0, a1, b0, b1 = _grow_punctuation(
         a.text, b.text, int(a.starts[ta0]), int(a.ends[ta1 - 1]), int(b.starts[tb0]), int(b.ends[tb1 - 1])
     )
+    return Alignment(a.id, a0, a1, b.id, b0, b1, _similarity(a.text[a0:a1], b.text[b0:b1]), matched)
+
+
+def _similarity(a: str, b: str) -> float:
     from rapidfuzz import fuzz
 
-    similarity = fuzz.ratio(normalize(a.text[a0:a1]).text, normalize(b.text[b0:b1]).text) / 100.0
-    return Alignment(a.id, a0, a1, b.id, b0, b1, round(similarity, 4), matched)
+    return round(fuzz.ratio(normalize(a).text, normalize(b).text) / 100.0, 4)
 
 
 def _sentence_at(doc: AlignDoc, token: int) -> tuple[int, int]:
@@ -428,9 +450,9 @@ def _continues(x: Alignment, y: Alignment) -> bool:
     return same_order and abs(in_a - in_b) <= max(in_a, in_b) // 2 + 8
 
 
-def _drop_overlaps(found: list[Alignment]) -> list[Alignment]:
+def _drop_overlaps(found: list[Alignment], a: AlignDoc, b: AlignDoc) -> list[Alignment]:
     """Margins let neighbouring stretches find the same text twice: pieces of
-    one copy join, otherwise the larger stays."""
+    one copy join (and are measured whole), otherwise the larger stays."""
     kept: list[Alignment] = []
     for al in sorted(found, key=lambda x: (-x.tokens, x.a_start, x.b_start)):
         hit = [k for k in kept if al.a_start < k.a_end and k.a_start < al.a_end and al.b_start < k.b_end
@@ -438,7 +460,9 @@ def _drop_overlaps(found: list[Alignment]) -> list[Alignment]:
         if not hit:
             kept.append(al)
         elif all(_continues(k, al) for k in hit):
-            kept = [k for k in kept if k not in hit] + [_hull(sorted(hit + [al], key=lambda x: x.a_start))]
+            joined = _hull(sorted(hit + [al], key=lambda x: x.a_start))
+            similarity = _similarity(a.text[joined.a_start : joined.a_end], b.text[joined.b_start : joined.b_end])
+            kept = [k for k in kept if k not in hit] + [replace(joined, similarity=similarity)]
     return sorted(kept, key=lambda x: (x.a_start, x.b_start))
 
 

@@ -62,6 +62,7 @@ class Params:
     rescue_similarity: float = 0.65
     boilerplate_documents: int = 5
     near_duplicate_coverage: float = 0.8
+    near_duplicate_similarity: float = 0.96
     anchor_max_df: int = 50
     anchor_min_shared: int = 4
 
@@ -448,6 +449,7 @@ def find_provenance(
     report = build_provenance(
         docs, alignments, boilerplate_documents=params.boilerplate_documents,
         near_duplicate_coverage=params.near_duplicate_coverage,
+        near_duplicate_similarity=params.near_duplicate_similarity,
     )
     stats = {**clustered.stats, "document_pairs": len(pairs), "alignments": len(alignments),
              "reuse_clusters": len(report.clusters)}

@@ -238,6 +238,7 @@ def build_provenance(
     *,
     boilerplate_documents: int = 5,
     near_duplicate_coverage: float = 0.8,
+    near_duplicate_similarity: float = 0.96,
     min_overlap: float = 0.8,
 ) -> ProvenanceReport:
     """Per-document provenance from the aligned stretches of all document pairs.
@@ -250,6 +251,8 @@ def build_provenance(
         raise ParameterError(f"boilerplate_documents must be at least 2, got {boilerplate_documents}")
     if not 0.0 < near_duplicate_coverage <= 1.0:
         raise ParameterError(f"near_duplicate_coverage must be in (0, 1], got {near_duplicate_coverage}")
+    if not 0.0 <= near_duplicate_similarity <= 1.0:
+        raise ParameterError(f"near_duplicate_similarity must be in [0, 1], got {near_duplicate_similarity}")
     dates = {doc_id: document_date(doc) for doc_id, doc in documents.items()}
     iso_dates = {doc_id: d[0] for doc_id, d in dates.items()}
     spans, all_drafts, edges = _clusters(alignments, min_overlap)
@@ -262,10 +265,11 @@ def build_provenance(
         clusters.append(cluster)
         for doc_id, span, priority in _cluster_spans(cluster, draft, spans, edges, alignments, iso_dates):
             per_doc[doc_id].append((span, priority))
-    # Neither boilerplate nor text made of it (a composite) makes two articles near-duplicates.
-    excluded = {n for c, d in zip(clusters, drafts) if c.boilerplate for n in d.nodes}
-    excluded.update(n for i in composite for n in all_drafts[i].nodes)
-    near = _near_duplicates(documents, alignments, excluded, near_duplicate_coverage)
+    # Text made of boilerplate paragraphs side by side (a composite) does not make two articles
+    # near-duplicates; one text carried whole by many (a notice re-sent every day with the
+    # same figures) does: it is boilerplate as a source of reuse, but still the same article.
+    excluded = {n for i in composite for n in all_drafts[i].nodes}
+    near = _near_duplicates(documents, alignments, excluded, near_duplicate_coverage, near_duplicate_similarity)
     reports = tuple(
         _document_report(doc_id, documents[doc_id], dates[doc_id], per_doc.get(doc_id, []), near.get(doc_id, []))
         for doc_id in sorted(documents)
@@ -406,6 +410,7 @@ def _document_report(
 
 def _near_duplicates(
     documents: Mapping[str, Document], alignments: Sequence[Alignment], excluded: set[int], coverage: float,
+    min_similarity: float,
 ) -> dict[str, list[NearDuplicate]]:
     """Pairs whose aligned text, apart from the ``excluded`` nodes, covers most of both documents."""
     by_pair: dict[tuple[str, str], list[int]] = defaultdict(list)
@@ -427,7 +432,9 @@ def _near_duplicates(
         for d in (x, y):
             text_size = len(documents[d].text.strip()) or 1
             fractions.append(sum(e - s for s, e in merge_spans(cover[d])) / text_size)
-        if min(fractions) >= coverage:
+        # Two fills of one form (a rates table at noon and at two) cover each
+        # other whole but differ in their figures: their text is less alike.
+        if min(fractions) >= coverage and weighted / total >= min_similarity:
             similarity = round(min(1.0, sum(fractions) / 2) * (weighted / total), 4)
             out[x].append(NearDuplicate(y, similarity))
             out[y].append(NearDuplicate(x, similarity))

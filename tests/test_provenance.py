@@ -237,3 +237,29 @@ def test_boilerplate_spans_say_where_the_text_was_first_seen():
         assert span.role == "shared" and span.first_seen is not None
         assert (span.first_seen.doc, span.first_seen.date) == ("doc0", "2020-03-01")
         assert {c.doc for c in span.carriers} == {f"doc{i}" for i in range(6)} - {d.id}
+
+
+NOTICE = (
+    "FED ADDS RESERVES VIA CUSTOMER REPURCHASES\nThe Federal Reserve entered the U.S. Government securities "
+    "market to arrange {amount} billion dlrs of customer repurchase agreements, a Fed spokesman said. Dealers "
+    "said Federal funds were trading at {rate} pct when the Fed began its temporary and indirect supply of "
+    "reserves to the banking system."
+)
+RATES = "HONG KONG EXCHS {at} - APR 7\n" + "\n".join(
+    f" {pair:<10} {{{k}}}" for k, pair in enumerate(["uk", "us/uk", "us/w ger", "us/switz", "spore", "japan"]))
+
+
+def test_a_notice_carried_by_many_is_a_near_duplicate_of_its_resend_and_two_tables_of_other_figures_are_not():
+    fills = [("1.5", "6-3/16"), ("2.5", "6-3/16"), ("1.5", "6-1/16"), ("3.0", "6-1/4"), ("2.0", "6-3/8")]
+    docs = [Document(f"fed{k}", NOTICE.format(amount=a, rate=r), date=f"1987-03-{k + 2:02d}")
+            for k, (a, r) in enumerate(fills)]
+    docs.append(Document("fed0-resend", NOTICE.format(amount="1.5", rate="6-3/16"), date="1987-03-02T12:00"))
+    noon = ["12.622 - 12.634", "1.6180 - 1.6190", "1.8215 - 1.8225", "1.5140 - 1.5150", "3.6506 - 3.6534",
+            "149.20 - 149.30"]
+    later = ["12.601 - 12.613", "1.6195 - 1.6205", "1.8230 - 1.8240", "1.5128 - 1.5138", "3.6511 - 3.6539",
+             "149.05 - 149.15"]
+    docs += [Document("noon", RATES.format(*noon, at="NOON"), date="1987-04-07T04:00"),
+             Document("1400", RATES.format(*later, at="1400"), date="1987-04-07T06:00")]
+    near = {d.id: [n.doc for n in d.near_duplicates] for d in find_provenance(docs).report.documents}
+    assert "fed0-resend" in near["fed0"] and "fed0" in near["fed0-resend"]  # boilerplate, yet the same story
+    assert near["noon"] == near["1400"] == []
