@@ -89,7 +89,7 @@ def write_clusters(result: ClusterResult, out: TextIO, fmt: str = "text") -> Non
         raise ParameterError(f"unknown format {fmt!r}; choose one of {', '.join(CLUSTER_FORMATS)}")
 
 
-def _span_line(span: ReusedSpan, text: str) -> list[str]:
+def _span_line(span: ReusedSpan, text: str, doc_id: str) -> list[str]:
     if span.boilerplate:
         role = "boilerplate"
     elif span.role == "shared":
@@ -100,7 +100,17 @@ def _span_line(span: ReusedSpan, text: str) -> list[str]:
         role = f"copy of {span.origin}"
     lines = [f"- [{span.start}:{span.end}] {span.cluster}, {role}, similarity {span.similarity:.2f}",
              f"  > {_preview(text[span.start:span.end])}"]
+    seen = span.first_seen
+    if seen is not None:
+        where = "here" if seen.doc == doc_id else f"in {seen.doc} [{seen.start}:{seen.end}]"
+        lines.append(f"  first seen {where}, {seen.date}")
     lines += [f"  - {m.doc} [{m.start}:{m.end}] similarity {m.similarity:.2f}" for m in span.matches]
+    aligned = {m.doc for m in span.matches}
+    others = [f"{c.doc} ({c.date or 'undated'})" for c in span.carriers if c.doc not in aligned]
+    if span.more_carriers:
+        others.append(f"{span.more_carriers} more")
+    if others:
+        lines.append(f"  - also carried by {', '.join(others)}")
     return lines
 
 
@@ -117,11 +127,11 @@ def _document_markdown(doc: DocumentReport, text: str) -> list[str]:
     if not doc.spans:
         lines += ["No reused text found.", ""]
     for span in reused:
-        lines += _span_line(span, text)
+        lines += _span_line(span, text, doc.id)
     if boilerplate:
         lines += ["", "Boilerplate:" if reused else "Boilerplate only:"]
         for span in boilerplate:
-            lines += _span_line(span, text)
+            lines += _span_line(span, text, doc.id)
     return lines + [""] if doc.spans else lines
 
 

@@ -263,3 +263,17 @@ def test_a_notice_carried_by_many_is_a_near_duplicate_of_its_resend_and_two_tabl
     near = {d.id: [n.doc for n in d.near_duplicates] for d in find_provenance(docs).report.documents}
     assert "fed0-resend" in near["fed0"] and "fed0" in near["fed0-resend"]  # boilerplate, yet the same story
     assert near["noon"] == near["1400"] == []
+
+
+def test_markdown_says_where_a_text_was_first_seen_and_who_else_carries_it():
+    import io
+
+    from dedup.report import write_provenance
+
+    docs = [_doc(0, RELEASE, "2020-03-02"), _doc(1, RELEASE, "2020-03-01"), _doc(2, RELEASE, None)]
+    sink = io.StringIO()
+    write_provenance(find_provenance(docs), sink, "markdown")
+    section = sink.getvalue().split("## doc2")[1]
+    start = docs[1].text.index(RELEASE)
+    assert f"first seen in doc1 [{start}:{start + len(RELEASE)}], 2020-03-01" in section
+    assert "first seen here, 2020-03-01" in sink.getvalue().split("## doc1")[1].split("## doc2")[0]
