@@ -277,3 +277,17 @@ def test_markdown_says_where_a_text_was_first_seen_and_who_else_carries_it():
     start = docs[1].text.index(RELEASE)
     assert f"first seen in doc1 [{start}:{start + len(RELEASE)}], 2020-03-01" in section
     assert "first seen here, 2020-03-01" in sink.getvalue().split("## doc1")[1].split("## doc2")[0]
+
+
+def test_html_page_carries_where_each_text_was_first_seen():
+    import re
+
+    from dedup.report_html import render_html
+
+    docs = [_doc(0, RELEASE, "2020-03-02"), _doc(1, RELEASE, "2020-03-01")]
+    result = find_provenance(docs)
+    page = render_html(result.report.to_dict(), {d.id: d.text for d in docs})
+    data = json.loads(re.search(r'<script[^>]*id="dedup-data"[^>]*>(.*?)</script>', page, re.S).group(1))
+    ids = [d["id"] for d in data["documents"]]
+    firsts = {ids[k]: [(ids[s["f"][0]], s["f"][1]) for s in d["spans"]] for k, d in enumerate(data["documents"])}
+    assert firsts == {"doc0": [("doc1", "2020-03-01")], "doc1": [("doc1", "2020-03-01")]}
