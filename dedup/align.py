@@ -363,8 +363,12 @@ def _sentence_at(doc: AlignDoc, token: int) -> tuple[int, int]:
     return offset, int(doc.ends[token])
 
 
-# Content words a paraphrase keeps besides the chain it was found by.
+# Content words a paraphrase keeps besides the chain it was found by; fewer
+# do when the chain itself is long (a heavily edited sentence keeps a run of
+# eight words or more, a sentence that merely names the same body does not).
 RESCUE_SHARED_WORDS = 5
+RESCUE_LONG_CHAIN = 8
+RESCUE_LONG_CHAIN_SHARED_WORDS = 2
 
 
 def _content_words(doc: AlignDoc, span: tuple[int, int], chain: tuple[int, int]) -> set[int]:
@@ -381,7 +385,8 @@ def _rescue(
 ) -> Alignment | None:
     """A paraphrased sentence: the sentences around a short chain, if similar enough."""
     shared = _content_words(a, sa, chain[:2]) & _content_words(b, sb, chain[2:])
-    if len(shared) < RESCUE_SHARED_WORDS:
+    long_chain = min(chain[1] - chain[0], chain[3] - chain[2]) >= RESCUE_LONG_CHAIN
+    if len(shared) < (RESCUE_LONG_CHAIN_SHARED_WORDS if long_chain else RESCUE_SHARED_WORDS):
         return None
     na, nb = normalize(a.text[sa[0] : sa[1]]), normalize(b.text[sb[0] : sb[1]])
     if min(len(na.text.split()), len(nb.text.split())) < min_tokens:
