@@ -14,9 +14,9 @@ Beside the planted set it scores the four attribution sets of issue 10
 (popular texts, one subject, reflowed re-sends, Reuters as sent: see
 ``benchmarks.attribution``).
 
-Targets (issue 3): plagdet >= 0.95; recall >= 0.95 for verbatim, light, single
-and boilerplate, >= 0.80 for heavy; precision >= 0.97; origin accuracy >= 0.97;
-near-duplicate recall >= 0.98.
+Targets (issue 10): plagdet >= 0.97; precision >= 0.98; recall >= 0.95 for
+verbatim, light, single, boilerplate and heavy edits, >= 0.98 for re-sends;
+origin accuracy >= 0.98; near-duplicate recall >= 0.98.
 """
 
 from __future__ import annotations
@@ -37,9 +37,9 @@ from .make_dump import default_truth_path, read_dump
 from .planted import build_planted_set
 from .score import near_duplicate_recall, origin_accuracy, score
 
-TARGETS = {"plagdet": 0.95, "precision": 0.97, "origin_accuracy": 0.97, "near_duplicate_recall": 0.98,
+TARGETS = {"plagdet": 0.97, "precision": 0.98, "origin_accuracy": 0.98, "near_duplicate_recall": 0.98,
            "recall_verbatim": 0.95, "recall_light": 0.95, "recall_single": 0.95, "recall_boilerplate": 0.95,
-           "recall_heavy": 0.80}
+           "recall_heavy": 0.95, "recall_resend": 0.98}
 
 
 def dedup_detections(report: ProvenanceReport, dates: Mapping[str, str | None]) -> list[dict[str, Any]]:
