@@ -44,6 +44,15 @@ def _record(doc_id: str, text: str, date: str, rng: random.Random, title: str) -
     return {"id": doc_id, "text": text, "date": date, "source": rng.choice(OUTLETS), "title": title}
 
 
+def _disjoint_base(articles: Sequence[Article] | None, n: int, seed: int
+                   ) -> tuple[random.Random, list[Article], Editor]:
+    """A seeded generator, ``n`` prose stories sharing no 8-word run, and an editor of their words."""
+    rng = random.Random(seed)
+    pool = [a for a in (articles if articles is not None else load_articles()) if _is_prose(a)]
+    base = select_disjoint(pool, n, seed=seed)
+    return rng, base, Editor(make_vocab([a.body for a in base]), rng)
+
+
 # --------------------------------------------------------------------------
 # Popular texts
 
@@ -61,10 +70,7 @@ def _copy_groups(src_paras: Sequence[Para], rng: random.Random) -> tuple[str, li
 def build_popular_set(n_articles: int = 1200, n_sources: int = 3, seed: int = 0,
                       articles: Sequence[Article] | None = None) -> tuple[list[Record], dict[str, Any]]:
     """Records and truth: ``n_sources`` early stories, each copied by 15-50 later ones."""
-    rng = random.Random(seed)
-    pool = [a for a in (articles if articles is not None else load_articles()) if _is_prose(a)]
-    base = select_disjoint(pool, n_articles, seed=seed)
-    editor = Editor(make_vocab([a.body for a in base]), rng)
+    rng, base, editor = _disjoint_base(articles, n_articles, seed)
     dates = _dates(len(base), rng, START)
     ids = [f"pop-{i:05d}" for i in rng.sample(range(1, len(base) + 1), len(base))]
     sources = list(range(n_sources))  # the earliest stories are the popular ones
@@ -176,10 +182,7 @@ def reflow(paras: Sequence[Para], editor: Editor, rng: random.Random, rate: floa
 def build_reflow_set(n_articles: int = 1000, n_resends: int = 100, seed: int = 0,
                      articles: Sequence[Article] | None = None) -> tuple[list[Record], dict[str, Any]]:
     """Records and truth: ``n_resends`` of ``n_articles`` stories re-sent reflowed."""
-    rng = random.Random(seed)
-    pool = [a for a in (articles if articles is not None else load_articles()) if _is_prose(a)]
-    base = select_disjoint(pool, n_articles, seed=seed)
-    editor = Editor(make_vocab([a.body for a in base]), rng)
+    rng, base, editor = _disjoint_base(articles, n_articles, seed)
     originals = rng.sample(range(len(base) - 1), n_resends)
     dates = _dates(len(base) + n_resends, rng, START)
     ids = [f"rf-{i:05d}" for i in rng.sample(range(1, len(dates) + 1), len(dates))]
