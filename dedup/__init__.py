@@ -7,9 +7,9 @@ reused span of every article, its matches and its likely origin.
 """
 
 from .align import AlignDoc, Alignment, align_pair
+from .carriers import Carrier, FirstSeen
 from .cluster import Cluster, ClusterMember, Verified, build_clusters, group_passages, verify_pairs
 from .errors import DedupError, InputError, ParameterError
-from .carriers import Carrier, FirstSeen
 from .grammar import function_word_mask
 from .index import Candidates, anchor_pairs, band_keys, candidate_pairs, lsh_candidates, optimal_bands
 from .ingest import Document, IngestReport, Skipped, read_documents
@@ -30,7 +30,8 @@ __version__ = "0.1.0"
 __all__ = [
     "AlignDoc", "Alignment", "DocumentReport", "Match", "NearDuplicate", "ProvenanceReport", "ProvenanceResult",
     "ReuseCluster", "ReusedSpan", "align_documents", "align_pair", "anchor_pairs", "build_provenance",
-    "document_anchors", "find_provenance", "provenance_files", "function_word_mask", "Carrier", "FirstSeen", "token_document_frequency",
+    "document_anchors", "find_provenance", "provenance_files", "function_word_mask", "token_document_frequency",
+    "Carrier", "FirstSeen",
     "Candidates", "Cluster", "ClusterMember", "ClusterResult", "DedupError", "Document", "IngestReport",
     "InputError", "NormalizedText", "Params", "ParameterError", "Passage", "Passages", "Scheme",
     "SignedBatch", "Signatures", "Skipped", "TokenBatch", "Verified", "band_keys", "build_clusters",

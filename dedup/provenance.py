@@ -12,6 +12,8 @@ that is a fact: every carrier has a date and exactly one is earliest (a day
 without a time ties with any time on that day). Otherwise the origin is
 ``None`` and every carrier's role is ``"shared"``. Text carried by many
 documents or outlets is *boilerplate*: reported, never proof of copying.
+Every span also lists the other carriers of its text and where the text was
+first seen (:mod:`dedup.carriers`), whatever its role.
 """
 
 from __future__ import annotations
@@ -412,7 +414,8 @@ def _near_duplicates(
     documents: Mapping[str, Document], alignments: Sequence[Alignment], excluded: set[int], coverage: float,
     min_similarity: float,
 ) -> dict[str, list[NearDuplicate]]:
-    """Pairs whose aligned text, apart from the ``excluded`` nodes, covers most of both documents."""
+    """Pairs whose aligned text, apart from the ``excluded`` nodes, covers most
+    of both documents and is at least ``min_similarity`` alike."""
     by_pair: dict[tuple[str, str], list[int]] = defaultdict(list)
     for k, al in enumerate(alignments):
         if 2 * k in excluded:  # node ids: 2k is the a side, 2k+1 the b side

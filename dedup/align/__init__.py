@@ -13,22 +13,24 @@ accents and mojibake never get in the way), in three steps:
    and splits it where a long gap shows two separate reuses.
 
 A stretch must match in its content words, not only in grammar (the function
-words of the document's language, from fixed lists: see :mod:`dedup.grammar`), and one whose words match while most of its
-figures differ is a filled-in template (earnings tables), not a copy.
-Stretches close together in both documents are one reuse, in whatever order
-(a copy whose sentences were reordered).
+words of the document's language, from fixed lists: see :mod:`dedup.grammar`),
+and one whose wording matches while its names and figures differ is a
+filled-in form (earnings tables, two companies' notices), not a copy. Pieces
+of one long copy found apart (its chain broken at an edit) join; stretches
+close together in both documents are one reuse, in whatever order (a copy
+whose sentences were reordered).
 
 A chain too short to stand on its own (a paraphrase keeps only a few words in
 a row: "General Assembly resolution 71/291") is *rescued* when the sentences
 around it are similar as a whole: they must share several content words
 besides the chain itself (two sentences that merely name the same
-organisation share nothing else), and rapidfuzz's ``partial_ratio_alignment``
+organisation share nothing else; fewer when the chain is eight words or
+more), and rapidfuzz's ``partial_ratio_alignment``
 of the two sentences gives the span and the (lower) similarity.
 
 Token spans become character spans of the original texts; the similarity of
 a stretch is rapidfuzz's normalised Indel similarity of its normalised text.
 """
-
 
 from __future__ import annotations
 

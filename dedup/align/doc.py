@@ -93,6 +93,7 @@ _FIGURE = re.compile(r"\d+(?:[.,/-]\d+)*")
 
 
 def _figures_in(doc: AlignDoc, t0: int, t1: int) -> set[str]:
+    """The figures written within tokens ``t0:t1``."""
     if t1 <= t0:
         return set()
     starts, values = doc.figures
