@@ -23,6 +23,7 @@ from dataclasses import asdict, dataclass, replace
 from typing import Any, Mapping, Sequence
 
 from .align import Alignment
+from .align.doc import written_figures
 from .carriers import (
     MAX_CARRIERS, Carrier, FirstSeen, carriers_of, first_seen_of, known_before, order_key, stretches_in_date_order,
 )
@@ -410,6 +411,19 @@ def _document_report(
     )
 
 
+# Share of either article's distinct figures the other must have for the two
+# to be one story: a re-send that corrects a figure keeps the others, a form
+# filled in again for another market or hour changes most of them.
+NEAR_DUPLICATE_FIGURES = 0.5
+
+
+def _same_figures(a: str, b: str) -> bool:
+    """Whether two articles with two figures or more share at least half of them."""
+    fa, fb = ({f for _, f in written_figures(t)} for t in (a, b))
+    shared = len(fa & fb)
+    return all(len(f) < 2 or shared >= NEAR_DUPLICATE_FIGURES * len(f) for f in (fa, fb))
+
+
 def _near_duplicates(
     documents: Mapping[str, Document], alignments: Sequence[Alignment], excluded: set[int], coverage: float,
     min_similarity: float,
@@ -435,9 +449,10 @@ def _near_duplicates(
         for d in (x, y):
             text_size = len(documents[d].text.strip()) or 1
             fractions.append(sum(e - s for s, e in merge_spans(cover[d])) / text_size)
-        # Two fills of one form (a rates table at noon and at two) cover each
-        # other whole but differ in their figures: their text is less alike.
-        if min(fractions) >= coverage and weighted / total >= min_similarity:
+        # Two fills of one form (a rates table at noon and at two, two hog
+        # markets) cover each other whole but differ in their figures.
+        if min(fractions) >= coverage and weighted / total >= min_similarity and _same_figures(
+                documents[x].text, documents[y].text):
             similarity = round(min(1.0, sum(fractions) / 2) * (weighted / total), 4)
             out[x].append(NearDuplicate(y, similarity))
             out[y].append(NearDuplicate(x, similarity))

@@ -291,3 +291,16 @@ def test_html_page_carries_where_each_text_was_first_seen():
     ids = [d["id"] for d in data["documents"]]
     firsts = {ids[k]: [(ids[s["f"][0]], s["f"][1]) for s in d["spans"]] for k, d in enumerate(data["documents"])}
     assert firsts == {"doc0": [("doc1", "2020-03-01")], "doc1": [("doc1", "2020-03-01")]}
+
+
+HOGS = ("{market} HOGS OPEN UP {up} DLR - PRIVATE\nHog prices opened {up} dlr higher, private sources said. Top "
+        "{top} dlrs per cwt, with butcher hogs in good demand from packers at the opening of the session, and "
+        "receipts were said to be light as farmers held back supplies after the recent gains in the cash market.")
+
+
+def test_two_markets_on_one_form_are_not_near_duplicates_but_a_resend_is():
+    docs = [Document("st-joseph", HOGS.format(market="ST JOSEPH", up="1.00", top="51.50"), date="1987-04-07T09:00"),
+            Document("sioux-falls", HOGS.format(market="SIOUX FALLS", up="1.50", top="52.00"), date="1987-04-07T09:05"),
+            Document("resent", HOGS.format(market="ST JOSEPH", up="1.00", top="51.50"), date="1987-04-07T09:30")]
+    near = {d.id: [n.doc for n in d.near_duplicates] for d in find_provenance(docs).report.documents}
+    assert near == {"st-joseph": ["resent"], "resent": ["st-joseph"], "sioux-falls": []}

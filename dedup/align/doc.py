@@ -59,7 +59,7 @@ class AlignDoc:
     @cached_property
     def figures(self) -> tuple[np.ndarray, list[str]]:
         """Every figure as written ("7-3/4", "1.6190", "2,000" as "2000"), with its start offset."""
-        found = [(m.start(), m.group().replace(",", "")) for m in _FIGURE.finditer(self.text)]
+        found = written_figures(self.text)
         return np.array([f[0] for f in found], dtype=np.int64), [f[1] for f in found]
 
     @cached_property
@@ -90,6 +90,11 @@ class Alignment:
 TEMPLATE_MIN_FACTS = 5
 TEMPLATE_FACT_SHARE = 0.6
 _FIGURE = re.compile(r"\d+(?:[.,/-]\d+)*")
+
+
+def written_figures(text: str) -> list[tuple[int, str]]:
+    """(start offset, figure) for every figure as written ("7-3/4", "1.6190"; "2,000" as "2000")."""
+    return [(m.start(), m.group().replace(",", "")) for m in _FIGURE.finditer(text)]
 
 
 def _figures_in(doc: AlignDoc, t0: int, t1: int) -> set[str]:
