@@ -23,7 +23,6 @@ from dataclasses import asdict, dataclass, replace
 from typing import Any, Mapping, Sequence
 
 from .align import Alignment
-from .align.doc import written_figures
 from .carriers import (
     MAX_CARRIERS, Carrier, FirstSeen, carriers_of, first_seen_of, known_before, order_key, stretches_in_date_order,
 )
@@ -31,6 +30,7 @@ from .cluster import ClusterMember, merge_spans
 from .dates import find_dateline, parse_date
 from .errors import ParameterError
 from .ingest import Document
+from .near_duplicates import NearDuplicate, near_duplicates
 
 __all__ = [
     "Match", "ReusedSpan", "NearDuplicate", "DocumentReport", "ReuseCluster", "ProvenanceReport",
@@ -70,14 +70,6 @@ class ReusedSpan:
     more_carriers: int = 0
     # The earliest-dated carrier, also for boilerplate and "shared" spans.
     first_seen: FirstSeen | None = None
-
-
-@dataclass(frozen=True)
-class NearDuplicate:
-    """Another document that is nearly all the same text (a re-send, a correction)."""
-
-    doc: str
-    similarity: float
 
 
 @dataclass(frozen=True)
@@ -272,7 +264,7 @@ def build_provenance(
     # near-duplicates; one text carried whole by many (a notice re-sent every day with the
     # same figures) does: it is boilerplate as a source of reuse, but still the same article.
     excluded = {n for i in composite for n in all_drafts[i].nodes}
-    near = _near_duplicates(documents, alignments, excluded, near_duplicate_coverage, near_duplicate_similarity)
+    near = near_duplicates(documents, alignments, excluded, near_duplicate_coverage, near_duplicate_similarity)
     reports = tuple(
         _document_report(doc_id, documents[doc_id], dates[doc_id], per_doc.get(doc_id, []), near.get(doc_id, []))
         for doc_id in sorted(documents)
@@ -409,51 +401,3 @@ def _document_report(
         doc_id, date[0], doc.source, length, round(covered / length, 4) if length else 0.0,
         tuple(sorted(near, key=lambda n: (-n.similarity, n.doc))), tuple(kept), date[1],
     )
-
-
-# Share of either article's distinct figures the other must have for the two
-# to be one story: a re-send that corrects a figure keeps the others, a form
-# filled in again for another market or hour changes most of them.
-NEAR_DUPLICATE_FIGURES = 0.5
-
-
-def _same_figures(a: str, b: str) -> bool:
-    """Whether two articles with two figures or more share at least half of them."""
-    fa, fb = ({f for _, f in written_figures(t)} for t in (a, b))
-    shared = len(fa & fb)
-    return all(len(f) < 2 or shared >= NEAR_DUPLICATE_FIGURES * len(f) for f in (fa, fb))
-
-
-def _near_duplicates(
-    documents: Mapping[str, Document], alignments: Sequence[Alignment], excluded: set[int], coverage: float,
-    min_similarity: float,
-) -> dict[str, list[NearDuplicate]]:
-    """Pairs whose aligned text, apart from the ``excluded`` nodes, covers most
-    of both documents and is at least ``min_similarity`` alike."""
-    by_pair: dict[tuple[str, str], list[int]] = defaultdict(list)
-    for k, al in enumerate(alignments):
-        if 2 * k in excluded:  # node ids: 2k is the a side, 2k+1 the b side
-            continue
-        by_pair[(al.a, al.b) if al.a < al.b else (al.b, al.a)].append(k)
-    out: dict[str, list[NearDuplicate]] = defaultdict(list)
-    for (x, y), ks in sorted(by_pair.items()):
-        cover = {x: [], y: []}  # type: dict[str, list[tuple[int, int]]]
-        weighted, total = 0.0, 0
-        for k in ks:
-            al = alignments[k]
-            cover[al.a].append((al.a_start, al.a_end))
-            cover[al.b].append((al.b_start, al.b_end))
-            size = (al.a_end - al.a_start) + (al.b_end - al.b_start)
-            weighted, total = weighted + al.similarity * size, total + size
-        fractions = []
-        for d in (x, y):
-            text_size = len(documents[d].text.strip()) or 1
-            fractions.append(sum(e - s for s, e in merge_spans(cover[d])) / text_size)
-        # Two fills of one form (a rates table at noon and at two, two hog
-        # markets) cover each other whole but differ in their figures.
-        if min(fractions) >= coverage and weighted / total >= min_similarity and _same_figures(
-                documents[x].text, documents[y].text):
-            similarity = round(min(1.0, sum(fractions) / 2) * (weighted / total), 4)
-            out[x].append(NearDuplicate(y, similarity))
-            out[y].append(NearDuplicate(x, similarity))
-    return out
