@@ -31,6 +31,7 @@ class Article:
     date: str  # ISO 8601, millisecond precision, no zone (the corpus gives none)
     title: str
     body: str  # wire hard wraps kept, sign-off and control characters removed
+    topics: tuple[str, ...] = ()  # the corpus's TOPICS categories ("money-fx", "earn")
 
 
 def reuters_dir(path: str | os.PathLike[str] | None = None) -> Path:
@@ -48,6 +49,8 @@ _DOC_RE = re.compile(r'<REUTERS\b[^>]*\bNEWID="(\d+)"[^>]*>(.*?)</REUTERS>', re.
 _DATE_RE = re.compile(r"<DATE>(.*?)</DATE>", re.S)
 _TITLE_RE = re.compile(r"<TITLE>(.*?)</TITLE>", re.S)
 _BODY_RE = re.compile(r"<BODY>(.*?)</BODY>", re.S)
+_TOPICS_RE = re.compile(r"<TOPICS>(.*?)</TOPICS>", re.S)
+_D_RE = re.compile(r"<D>(.*?)</D>", re.S)
 _DAY_RE = re.compile(r"(\d{1,2})-([A-Za-z]{3})-(\d{4})")
 # Searched, not anchored: one record reads "605:12:19.12" and the last two
 # hour digits are the plausible reading.
@@ -110,8 +113,10 @@ def _parse_file(text: str) -> Iterable[tuple[int, Article]]:
         date_m = _DATE_RE.search(inner)
         title_m = _TITLE_RE.search(inner)
         title = " ".join(_clean(title_m.group(1)).split()) if title_m else ""
+        topics_m = _TOPICS_RE.search(inner)
+        topics = tuple(_D_RE.findall(topics_m.group(1))) if topics_m else ()
         yield newid, Article(f"reuters-{newid}", _iso_date(date_m.group(1) if date_m else ""),
-                             title, body)
+                             title, body, topics)
 
 
 def load_articles(path: str | os.PathLike[str] | None = None) -> list[Article]:

@@ -9,11 +9,13 @@ reused span of every article, its matches and its likely origin.
 """
 
 from .align import AlignDoc, Alignment, align_pair
+from .carriers import Carrier, FirstSeen
 from .cluster import (
     Cluster, ClusterMember, Verified, build_clusters, cluster_index, group_passages, verify_candidates, verify_pairs,
 )
 from .corpus import CorpusIndex, SignedBatch, SignOptions, gather_signed, index_batch, passage_rank, sign_documents
 from .errors import DedupError, InputError, ParameterError, WriteError
+from .grammar import function_word_mask
 from .index import (
     Candidates, DocumentPairs, anchor_pairs, band_keys, candidate_pairs, document_pairs, find_candidates,
     lsh_candidates, optimal_bands,
@@ -21,10 +23,10 @@ from .index import (
 from .ingest import Document, IngestReport, Skipped, read_documents
 from .normalize import NormalizedText, TokenBatch, normalize, token_document_frequency, tokenize_batch
 from .options import (
-    AlignOptions, AnchorOptions, CommonWordOptions, LshOptions, ProvenanceOptions, SegmentOptions, VerifyOptions,
+    AlignOptions, AnchorOptions, LshOptions, ProvenanceOptions, SegmentOptions, VerifyOptions,
 )
 from .pipeline import (
-    ClusterResult, Params, Progress, ProvenanceResult, align_documents, cluster_files, common_words, find_clusters,
+    ClusterResult, Params, Progress, ProvenanceResult, align_documents, cluster_files, find_clusters,
     find_provenance, provenance_files,
 )
 from .provenance import (
@@ -58,11 +60,14 @@ __all__ = [
     # provenance
     "DocumentReport", "Match", "NearDuplicate", "ProvenanceReport", "ReuseCluster", "ReusedSpan", "build_provenance",
     # options of the steps
-    "AlignOptions", "AnchorOptions", "CommonWordOptions", "LshOptions", "ProvenanceOptions", "SegmentOptions",
-    "VerifyOptions",
+    "AlignOptions", "AnchorOptions", "LshOptions", "ProvenanceOptions", "SegmentOptions", "VerifyOptions",
     # pipeline
-    "ClusterResult", "Params", "Progress", "ProvenanceResult", "align_documents", "cluster_files", "common_words",
-    "find_clusters", "find_provenance", "provenance_files",
+    "ClusterResult", "Params", "Progress", "ProvenanceResult", "align_documents", "cluster_files", "find_clusters",
+    "find_provenance", "provenance_files",
+    # grammar
+    "function_word_mask",
+    # carriers
+    "Carrier", "FirstSeen",
     # store
     "DocumentStore",
     # errors

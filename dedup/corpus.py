@@ -22,9 +22,8 @@ from typing import IO, Iterable, Iterator, Sequence
 import numpy as np
 
 from .errors import ParameterError
-from .hashing import sorted_unique
 from .ingest import Document
-from .normalize import texts_for_tokens, token_document_frequency, tokenize_batch
+from .normalize import texts_for_tokens, tokenize_batch
 from .options import SegmentOptions
 from .segment import Passages, segment_batch
 from .sign import Scheme, Signatures, document_anchors, sign_batch
@@ -57,7 +56,6 @@ class SignedBatch:
     passages: Passages
     signatures: Signatures
     anchors: tuple[np.ndarray, np.ndarray] | None = None  # (document number, shingle hash)
-    vocabulary: tuple[np.ndarray, np.ndarray] | None = None  # (token hash >> 16, documents using it)
 
 
 def sign_documents(documents: Sequence[Document], options: SignOptions = SignOptions()) -> SignedBatch:
@@ -76,8 +74,7 @@ def sign_documents(documents: Sequence[Document], options: SignOptions = SignOpt
                              window=seg.window, stride=seg.stride, bridges=seg.bridges)
     signatures = sign_batch(tokens, passages, options.scheme)
     anchors = document_anchors(tokens, options.scheme.ngram) if options.anchors else None
-    vocabulary = token_document_frequency(tokens) if options.anchors else None
-    return SignedBatch(tuple(d.id for d in documents), passages, signatures, anchors, vocabulary)
+    return SignedBatch(tuple(d.id for d in documents), passages, signatures, anchors)
 
 
 def index_batch(signed: SignedBatch) -> SignedBatch:
@@ -100,9 +97,7 @@ class CorpusIndex:
     passage was cut); ``rank`` orders passages by (document id, start, end,
     kind), whatever order they were gathered in. For provenance, ``anchors``
     holds every document's distinct shingles as :class:`KeyPartitions` of
-    keys ``shingle << 32 | document``, and
-    ``vocabulary`` the corpus's (token hash >> 16, documents using it), sorted
-    by hash.
+    keys ``shingle << 32 | document``.
     """
 
     doc_ids: tuple[str, ...]
@@ -110,7 +105,6 @@ class CorpusIndex:
     signatures: Signatures | None
     rank: np.ndarray
     anchors: KeyPartitions | None = None
-    vocabulary: tuple[np.ndarray, np.ndarray] | None = None
 
     @property
     def documents(self) -> int:
@@ -242,28 +236,6 @@ class KeyPartitions:
                 yield keys
 
 
-class _Vocabulary:
-    """Token document counts summed over batches, merged every few batches
-    so that a million articles' batches are never all held at once."""
-
-    _MERGE_EVERY = 64
-
-    def __init__(self) -> None:
-        self._parts: list[tuple[np.ndarray, np.ndarray]] = []
-
-    def add(self, vocabulary: tuple[np.ndarray, np.ndarray]) -> None:
-        self._parts.append(vocabulary)
-        if len(self._parts) > self._MERGE_EVERY:
-            self._parts = [self.finish()]
-
-    def finish(self) -> tuple[np.ndarray, np.ndarray]:
-        hashes = np.concatenate([v[0] for v in self._parts])
-        counts = np.concatenate([v[1] for v in self._parts])
-        unique = sorted_unique(hashes)
-        totals = np.bincount(np.searchsorted(unique, hashes), weights=counts, minlength=len(unique))
-        return unique, totals.astype(np.int64)
-
-
 def gather_signed(batches: Iterable[SignedBatch]) -> CorpusIndex:
     """The corpus index of signed batches (best made by :func:`index_batch`).
 
@@ -272,7 +244,7 @@ def gather_signed(batches: Iterable[SignedBatch]) -> CorpusIndex:
     which no later step lets show in its results. A document id seen twice is
     an error.
     """
-    columns, anchors, vocabulary = _Columns(), None, None
+    columns, anchors = _Columns(), None
     for b in batches:
         offset = len(columns.doc_ids)
         columns.add(b)
@@ -282,17 +254,13 @@ def gather_signed(batches: Iterable[SignedBatch]) -> CorpusIndex:
             anchors = anchors or KeyPartitions()
             docs, hashes = b.anchors
             anchors.add((hashes.astype(np.uint64) << np.uint64(32)) | (docs + offset).astype(np.uint64))
-        if b.vocabulary is not None:
-            vocabulary = vocabulary or _Vocabulary()
-            vocabulary.add(b.vocabulary)
     passages, signatures = columns.finish()
     doc_ids = tuple(columns.doc_ids)
     if len(set(doc_ids)) != len(doc_ids):
         ordered = sorted(doc_ids)
         twice = next(a for a, b in zip(ordered, ordered[1:]) if a == b)
         raise ParameterError(f"duplicate document id {twice!r}")
-    return CorpusIndex(doc_ids, passages, signatures, passage_rank(doc_ids, passages), anchors,
-                       vocabulary.finish() if vocabulary else None)
+    return CorpusIndex(doc_ids, passages, signatures, passage_rank(doc_ids, passages), anchors)
 
 
 def passage_rank(doc_ids: Sequence[str], passages: Passages) -> np.ndarray:

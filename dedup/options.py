@@ -22,7 +22,7 @@ from typing import Any, NoReturn
 from .errors import ParameterError
 
 __all__ = [
-    "SegmentOptions", "LshOptions", "VerifyOptions", "AnchorOptions", "CommonWordOptions", "AlignOptions",
+    "SegmentOptions", "LshOptions", "VerifyOptions", "AnchorOptions", "AlignOptions",
     "ProvenanceOptions", "option_field", "option_name", "reject",
 ]
 
@@ -139,19 +139,6 @@ class AnchorOptions:
 
 
 @dataclass(frozen=True)
-class CommonWordOptions:
-    """A corpus's own function words (:func:`dedup.pipeline.common_words`): words
-    used by ``share`` of the documents, in corpora of ``min_documents`` or more."""
-
-    share: float = 0.1
-    min_documents: int = 50
-
-    def __post_init__(self) -> None:
-        _between(self, "share", 0.0, 1.0, low_open=True)
-        _at_least(self, "min_documents", 1)
-
-
-@dataclass(frozen=True)
 class AlignOptions:
     """Alignment of a document pair (:func:`dedup.align.align_pair`).
 
@@ -184,16 +171,19 @@ class ProvenanceOptions:
 
     Text carried by ``boilerplate_documents`` documents or outlets is
     boilerplate; two articles whose aligned text covers
-    ``near_duplicate_coverage`` of both are near-duplicates; two stretches of
+    ``near_duplicate_coverage`` of both, at a similarity of at least
+    ``near_duplicate_similarity``, are near-duplicates; two stretches of
     one document join one reuse cluster when they overlap by more than
     ``min_overlap`` of the longer.
     """
 
     boilerplate_documents: int = option_field(5, "--boilerplate")
     near_duplicate_coverage: float = 0.8
+    near_duplicate_similarity: float = 0.96
     min_overlap: float = 0.8
 
     def __post_init__(self) -> None:
         _at_least(self, "boilerplate_documents", 2)
         _between(self, "near_duplicate_coverage", 0.0, 1.0, low_open=True)
+        _between(self, "near_duplicate_similarity", 0.0, 1.0)
         _between(self, "min_overlap", 0.0, 1.0, low_open=True)

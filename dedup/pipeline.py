@@ -10,7 +10,6 @@ own options object (:mod:`dedup.options`):
 :func:`dedup.index.find_candidates`         corpus index -> candidate passage pairs
 :func:`dedup.cluster.verify_candidates`     candidates -> verified pairs
 :func:`dedup.cluster.cluster_index`         verified pairs -> clusters
-:func:`common_words`                        corpus index -> the corpus's function words
 :func:`dedup.index.document_pairs`          candidates + anchors -> document pairs
 :func:`align_documents`                     a batch of document pairs -> alignments
 :func:`dedup.provenance.build_provenance`   alignments -> provenance report
@@ -43,8 +42,7 @@ from .index import DocumentPairs, document_pairs, find_candidates
 from .ingest import Document, IngestReport, check_documents, input_bytes, read_documents
 from .normalize import texts_for_tokens, tokenize_batch
 from .options import (
-    AlignOptions, AnchorOptions, CommonWordOptions, LshOptions, ProvenanceOptions, SegmentOptions, VerifyOptions,
-    reject,
+    AlignOptions, AnchorOptions, LshOptions, ProvenanceOptions, SegmentOptions, VerifyOptions, reject,
 )
 from .provenance import ProvenanceReport, build_provenance
 from .sign import Scheme
@@ -53,7 +51,7 @@ from .store import DocumentStore
 T = TypeVar("T")
 
 __all__ = [
-    "Params", "Progress", "ClusterResult", "ProvenanceResult", "align_documents", "common_words", "find_clusters",
+    "Params", "Progress", "ClusterResult", "ProvenanceResult", "align_documents", "find_clusters",
     "cluster_files", "find_provenance", "provenance_files", "default_jobs",
 ]
 
@@ -99,17 +97,14 @@ class Params:
     rescue_similarity: float = 0.65
     boilerplate_documents: int = 5
     near_duplicate_coverage: float = 0.8
+    near_duplicate_similarity: float = 0.96
     anchor_max_df: int = 50
     anchor_min_shared: int = 4
-    # Words in this share of documents are function words to alignment (from
-    # corpora of at least ``common_min_documents`` documents).
-    common_word_share: float = 0.1
-    common_min_documents: int = 50
 
     def __post_init__(self) -> None:
         if not isinstance(self.batch_size, int) or self.batch_size < 1:
             reject(Params, "batch_size", "be at least 1", self.batch_size)
-        for options in ("scheme", "segment", "lsh", "verify", "anchor", "common", "align", "provenance"):
+        for options in ("scheme", "segment", "lsh", "verify", "anchor", "align", "provenance"):
             getattr(self, options)
 
     @property
@@ -137,17 +132,14 @@ class Params:
         return AnchorOptions(self.anchor_max_df, self.anchor_min_shared)
 
     @property
-    def common(self) -> CommonWordOptions:
-        return CommonWordOptions(self.common_word_share, self.common_min_documents)
-
-    @property
     def align(self) -> AlignOptions:
         return AlignOptions(self.seed_ngram, self.max_gap, self.align_min_tokens, self.align_min_density,
                             self.rescue_similarity)
 
     @property
     def provenance(self) -> ProvenanceOptions:
-        return ProvenanceOptions(self.boilerplate_documents, self.near_duplicate_coverage)
+        return ProvenanceOptions(self.boilerplate_documents, self.near_duplicate_coverage,
+                                 self.near_duplicate_similarity)
 
 
 @dataclass(frozen=True, eq=False)
@@ -176,29 +168,12 @@ class ProvenanceResult:
 # Steps that live here: they join other steps' outputs.
 
 
-def common_words(index: CorpusIndex, options: CommonWordOptions = CommonWordOptions()) -> np.ndarray:
-    """Step: sorted hashes (``hash >> 16``) of the words that at least
-    ``options.share`` of the index's documents use: a corpus's own function
-    words, in any language. Empty below ``options.min_documents`` documents."""
-    if index.documents < options.min_documents or index.vocabulary is None:
-        return np.zeros(0, np.uint64)
-    hashes, counts = index.vocabulary
-    return hashes[counts >= options.share * index.documents]
-
-
-def align_documents(
-    pairs: Sequence[tuple[Document, Document]], options: AlignOptions = AlignOptions(),
-    common: np.ndarray | None = None,
-) -> list[Alignment]:
-    """Step: align a batch of document pairs. Pure and picklable.
-
-    ``common`` holds the corpus's frequent words (see :func:`common_words`),
-    which alignment does not count as shared content.
-    """
+def align_documents(pairs: Sequence[tuple[Document, Document]], options: AlignOptions = AlignOptions()) -> list[Alignment]:
+    """Step: align a batch of document pairs. Pure and picklable."""
     unique = {d.id: d for pair in pairs for d in pair}
     ids = sorted(unique)
     tokens = tokenize_batch(texts_for_tokens([unique[i].text for i in ids]))
-    views = {i: AlignDoc.from_batch(i, unique[i].text, tokens, k, common) for k, i in enumerate(ids)}
+    views = {i: AlignDoc.from_batch(i, unique[i].text, tokens, k) for k, i in enumerate(ids)}
     out: list[Alignment] = []
     for a, b in pairs:
         out.extend(align_pair(
@@ -356,7 +331,6 @@ def find_provenance(
     index, store = _index(documents, params, jobs, progress, anchors=True)
     _, candidates, stats = _clusters(index, params, progress)
     _step(progress, "pairs")
-    common = common_words(index, params.common)
     index = replace(index, signatures=None, rank=index.rank[:0])  # 2 GB at a million articles, not needed now
     pairs = document_pairs(index, candidates, params.anchor)
     doc_ids = index.doc_ids
@@ -365,7 +339,7 @@ def find_provenance(
     _step(progress, "align", 0, len(pairs))
     batches = _pair_batches(pairs, doc_ids, store)
     done = 0
-    for found in _parallel_map(align_documents, batches, jobs, params.align, common):
+    for found in _parallel_map(align_documents, batches, jobs, params.align):
         alignments.extend(found)
         done = min(len(pairs), done + _PAIRS_PER_BATCH)
         _step(progress, "align", done, len(pairs))
@@ -373,6 +347,7 @@ def find_provenance(
     options = params.provenance
     report = build_provenance(store, alignments, boilerplate_documents=options.boilerplate_documents,
                               near_duplicate_coverage=options.near_duplicate_coverage,
+                              near_duplicate_similarity=options.near_duplicate_similarity,
                               min_overlap=options.min_overlap)
     stats.update(document_pairs=len(pairs), alignments=len(alignments), reuse_clusters=len(report.clusters))
     return ProvenanceResult(report, store, stats, ingest or IngestReport(), params)

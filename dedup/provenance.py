@@ -12,6 +12,8 @@ that is a fact: every carrier has a date and exactly one is earliest (a day
 without a time ties with any time on that day). Otherwise the origin is
 ``None`` and every carrier's role is ``"shared"``. Text carried by many
 documents or outlets is *boilerplate*: reported, never proof of copying.
+Every span also lists the other carriers of its text and where the text was
+first seen (:mod:`dedup.carriers`), whatever its role.
 """
 
 from __future__ import annotations
@@ -21,11 +23,15 @@ from dataclasses import asdict, dataclass, replace
 from typing import Any, Mapping, Sequence
 
 from .align import Alignment
+from .carriers import (
+    MAX_CARRIERS, Carrier, FirstSeen, carriers_of, first_seen_of, known_before, order_key, stretches_in_date_order,
+)
 from .cluster import ClusterMember
 from .spans import UnionFind, merge_spans, subtract_spans
 from .dates import find_dateline, parse_date
 from .errors import ParameterError
 from .ingest import Document
+from .near_duplicates import NearDuplicate, near_duplicates
 
 __all__ = [
     "Match", "ReusedSpan", "NearDuplicate", "DocumentReport", "ReuseCluster", "ProvenanceReport",
@@ -59,14 +65,12 @@ class ReusedSpan:
     # when the origin was not aligned with this document directly.
     origin_start: int | None = None
     origin_end: int | None = None
-
-
-@dataclass(frozen=True)
-class NearDuplicate:
-    """Another document that is nearly all the same text (a re-send, a correction)."""
-
-    doc: str
-    similarity: float
+    # Every other document of the cluster, in date order (at most
+    # MAX_CARRIERS; ``more_carriers`` counts the rest).
+    carriers: tuple[Carrier, ...] = ()
+    more_carriers: int = 0
+    # The earliest-dated carrier, also for boilerplate and "shared" spans.
+    first_seen: FirstSeen | None = None
 
 
 @dataclass(frozen=True)
@@ -135,15 +139,6 @@ def document_date(doc: Document) -> tuple[str | None, str | None]:
     return (found.iso, "dateline") if found else (None, None)
 
 
-def _before(a: str, b: str) -> bool | None:
-    """True/False when ``a`` is known to be earlier/not earlier than ``b``; None for a tie."""
-    if a[:10] != b[:10]:
-        return a[:10] < b[:10]
-    if len(a) > 10 and len(b) > 10 and a != b:
-        return a < b
-    return None
-
-
 def earliest(dates: Mapping[str, str | None]) -> str | None:
     """The one document known to be earliest, or None (a tie or a missing date)."""
     if not dates or any(v is None for v in dates.values()):
@@ -151,7 +146,7 @@ def earliest(dates: Mapping[str, str | None]) -> str | None:
     ordered = sorted(dates, key=lambda d: (dates[d], d))
     first = ordered[0]
     for other in ordered[1:]:
-        if _before(dates[first], dates[other]) is not True:  # type: ignore[arg-type]
+        if known_before(dates[first], dates[other]) is not True:  # type: ignore[arg-type]
             return None
     return first
 
@@ -220,6 +215,7 @@ def build_provenance(
     *,
     boilerplate_documents: int = 5,
     near_duplicate_coverage: float = 0.8,
+    near_duplicate_similarity: float = 0.96,
     min_overlap: float = 0.8,
 ) -> ProvenanceReport:
     """Per-document provenance from the aligned stretches of all document pairs.
@@ -232,7 +228,10 @@ def build_provenance(
         raise ParameterError(f"boilerplate_documents must be at least 2, got {boilerplate_documents}")
     if not 0.0 < near_duplicate_coverage <= 1.0:
         raise ParameterError(f"near_duplicate_coverage must be in (0, 1], got {near_duplicate_coverage}")
+    if not 0.0 <= near_duplicate_similarity <= 1.0:
+        raise ParameterError(f"near_duplicate_similarity must be in [0, 1], got {near_duplicate_similarity}")
     dates = {doc_id: document_date(doc) for doc_id, doc in documents.items()}
+    iso_dates = {doc_id: d[0] for doc_id, d in dates.items()}
     spans, all_drafts, edges = _clusters(alignments, min_overlap)
     composite = _composite(all_drafts)
     drafts = [d for i, d in enumerate(all_drafts) if i not in composite]
@@ -241,12 +240,13 @@ def build_provenance(
     for number, draft in enumerate(drafts, 1):
         cluster = _make_cluster(f"c{number:06d}", draft, documents, dates, boilerplate_documents)
         clusters.append(cluster)
-        for doc_id, span, priority in _cluster_spans(cluster, draft, spans, edges, alignments):
+        for doc_id, span, priority in _cluster_spans(cluster, draft, spans, edges, alignments, iso_dates):
             per_doc[doc_id].append((span, priority))
-    # Neither boilerplate nor text made of it (a composite) makes two articles near-duplicates.
-    excluded = {n for c, d in zip(clusters, drafts) if c.boilerplate for n in d.nodes}
-    excluded.update(n for i in composite for n in all_drafts[i].nodes)
-    near = _near_duplicates(documents, alignments, excluded, near_duplicate_coverage)
+    # Text made of boilerplate paragraphs side by side (a composite) does not make two articles
+    # near-duplicates; one text carried whole by many (a notice re-sent every day with the
+    # same figures) does: it is boilerplate as a source of reuse, but still the same article.
+    excluded = {n for i in composite for n in all_drafts[i].nodes}
+    near = near_duplicates(documents, alignments, excluded, near_duplicate_coverage, near_duplicate_similarity)
     reports = tuple(
         _document_report(doc_id, documents[doc_id], dates[doc_id], per_doc.get(doc_id, []), near.get(doc_id, []))
         for doc_id in sorted(documents)
@@ -291,35 +291,47 @@ def _make_cluster(
     return ReuseCluster(cluster_id, boilerplate, origin, draft.members)
 
 
+def _member_matches(
+    member: ClusterMember, nodes: list[int], spans: _Spans, edges: Mapping[int, list[int]],
+    alignments: Sequence[Alignment],
+) -> dict[tuple[str, int, int], float]:
+    """The directly aligned counterparts of one member: (document, start, end) -> similarity."""
+    matches: dict[tuple[str, int, int], float] = {}
+    for node in nodes:
+        doc, s, e = spans.nodes[node]
+        if not (member.start <= s and e <= member.end):
+            continue
+        for k in edges[node]:
+            al = alignments[k]
+            other = (al.b, al.b_start, al.b_end) if al.a == doc and (al.a_start, al.a_end) == (s, e) else (
+                al.a, al.a_start, al.a_end)
+            if other[0] != doc:
+                matches[other] = max(matches.get(other, 0.0), al.similarity)
+    return matches
+
+
 def _cluster_spans(
     cluster: ReuseCluster, draft: _Draft, spans: _Spans, edges: Mapping[int, list[int]],
-    alignments: Sequence[Alignment],
+    alignments: Sequence[Alignment], dates: Mapping[str, str | None],
 ) -> list[tuple[str, ReusedSpan, int]]:
     """(document, span, priority) for every member; lower priority wins overlaps."""
-    out = []
     nodes_of: dict[str, list[int]] = defaultdict(list)
     for node in draft.nodes:
         nodes_of[spans.nodes[node][0]].append(node)
+    matches = {m: _member_matches(m, nodes_of[m.doc], spans, edges, alignments) for m in cluster.members}
+    best = {m: max(found.values(), default=0.0) for m, found in matches.items()}
+    stretches = stretches_in_date_order(cluster.members, dates)
+    if cluster.boilerplate or cluster.origin is None:
+        roles = dict.fromkeys((m.doc for m in cluster.members), "shared")
+    else:
+        roles = {m.doc: "origin" if cluster.origin == m.doc else "copy" for m in cluster.members}
+    out = []
     for member in cluster.members:
-        matches: dict[tuple[str, int, int], float] = {}
-        for node in nodes_of[member.doc]:
-            doc, s, e = spans.nodes[node]
-            if not (member.start <= s and e <= member.end):
-                continue
-            for k in edges[node]:
-                al = alignments[k]
-                other = (al.b, al.b_start, al.b_end) if al.a == doc and (al.a_start, al.a_end) == (s, e) else (
-                    al.a, al.a_start, al.a_end)
-                if other[0] != doc:
-                    matches[other] = max(matches.get(other, 0.0), al.similarity)
-        if cluster.boilerplate or cluster.origin is None:
-            role = "shared"
-        else:
-            role = "origin" if cluster.origin == member.doc else "copy"
-        ordered = tuple(Match(d, s, e, sim) for (d, s, e), sim in sorted(matches.items()))
-        span = ReusedSpan(member.start, member.end, cluster.id, role, cluster.origin, cluster.boilerplate,
-                          max((m.similarity for m in ordered), default=0.0), ordered,
-                          *_origin_member(cluster, member))
+        ordered = tuple(Match(d, s, e, sim) for (d, s, e), sim in sorted(matches[member].items()))
+        carriers, more = carriers_of(member, stretches, matches[member], best, dates)
+        span = ReusedSpan(member.start, member.end, cluster.id, roles[member.doc], cluster.origin,
+                          cluster.boilerplate, best[member], ordered, *_origin_member(cluster, member),
+                          carriers, more, first_seen_of(member, carriers, dates.get(member.doc)))
         # Real reuse wins over boilerplate where spans of one document overlap.
         out.append((member.doc, span, 1 if cluster.boilerplate else 0))
     return out
@@ -331,6 +343,20 @@ def _origin_member(cluster: ReuseCluster, member: ClusterMember) -> tuple[int | 
         return None, None
     own = max((m for m in cluster.members if m.doc == cluster.origin), key=lambda m: (m.end - m.start, -m.start))
     return own.start, own.end
+
+
+def _joined(kept: ReusedSpan, covered: ReusedSpan) -> ReusedSpan:
+    """A span with the matches and carriers of a span it covers most of: they carry the same text."""
+    matches = kept.matches + tuple(m for m in covered.matches if m not in kept.matches)
+    known = {c.doc for c in kept.carriers}
+    carriers = sorted(kept.carriers + tuple(c for c in covered.carriers if c.doc not in known),
+                      key=lambda c: order_key(c.doc, c.date))
+    first = kept.first_seen
+    if first is not None and covered.first_seen is not None and known_before(covered.first_seen.date, first.date):
+        first = covered.first_seen
+    return replace(kept, matches=tuple(sorted(matches, key=lambda m: (m.doc, m.start, m.end))),
+                   carriers=tuple(carriers[:MAX_CARRIERS]),
+                   more_carriers=kept.more_carriers + max(0, len(carriers) - MAX_CARRIERS), first_seen=first)
 
 
 def _document_report(
@@ -345,10 +371,7 @@ def _document_report(
         for i, other in enumerate(kept):
             overlap = min(other.end, span.end) - max(other.start, span.start)
             if 2 * overlap >= span.end - span.start and not other.boilerplate:
-                extra = [m for m in span.matches if m not in other.matches]
-                if extra:
-                    kept[i] = replace(other, matches=tuple(sorted(other.matches + tuple(extra),
-                                                                  key=lambda m: (m.doc, m.start, m.end))))
+                kept[i] = _joined(other, span)
         for s, e in subtract_spans((span.start, span.end), taken):
             if doc.text[s:e].strip():
                 kept.append(replace(span, start=s, end=e))
@@ -360,33 +383,3 @@ def _document_report(
         doc_id, date[0], doc.source, length, round(covered / length, 4) if length else 0.0,
         tuple(sorted(near, key=lambda n: (-n.similarity, n.doc))), tuple(kept), date[1],
     )
-
-
-def _near_duplicates(
-    documents: Mapping[str, Document], alignments: Sequence[Alignment], excluded: set[int], coverage: float,
-) -> dict[str, list[NearDuplicate]]:
-    """Pairs whose aligned text, apart from the ``excluded`` nodes, covers most of both documents."""
-    by_pair: dict[tuple[str, str], list[int]] = defaultdict(list)
-    for k, al in enumerate(alignments):
-        if 2 * k in excluded:  # node ids: 2k is the a side, 2k+1 the b side
-            continue
-        by_pair[(al.a, al.b) if al.a < al.b else (al.b, al.a)].append(k)
-    out: dict[str, list[NearDuplicate]] = defaultdict(list)
-    for (x, y), ks in sorted(by_pair.items()):
-        cover = {x: [], y: []}  # type: dict[str, list[tuple[int, int]]]
-        weighted, total = 0.0, 0
-        for k in ks:
-            al = alignments[k]
-            cover[al.a].append((al.a_start, al.a_end))
-            cover[al.b].append((al.b_start, al.b_end))
-            size = (al.a_end - al.a_start) + (al.b_end - al.b_start)
-            weighted, total = weighted + al.similarity * size, total + size
-        fractions = []
-        for d in (x, y):
-            text_size = len(documents[d].text.strip()) or 1
-            fractions.append(sum(e - s for s, e in merge_spans(cover[d])) / text_size)
-        if min(fractions) >= coverage:
-            similarity = round(min(1.0, sum(fractions) / 2) * (weighted / total), 4)
-            out[x].append(NearDuplicate(y, similarity))
-            out[y].append(NearDuplicate(x, similarity))
-    return out

@@ -131,7 +131,7 @@ def _write_trace_record(ingest: IngestReport, out: TextIO) -> None:
         out.write(json.dumps(trace, ensure_ascii=False) + "\n")
 
 
-def _span_line(span: ReusedSpan, text: str) -> list[str]:
+def _span_line(span: ReusedSpan, text: str, doc_id: str) -> list[str]:
     if span.boilerplate:
         role = "boilerplate"
     elif span.role == "shared":
@@ -142,7 +142,17 @@ def _span_line(span: ReusedSpan, text: str) -> list[str]:
         role = f"copy of {_inline(str(span.origin))}"
     lines = [f"- [{span.start}:{span.end}] {span.cluster}, {role}, similarity {span.similarity:.2f}",
              f"  > {_preview(text[span.start:span.end])}"]
+    seen = span.first_seen
+    if seen is not None:
+        where = "here" if seen.doc == doc_id else f"in {_inline(seen.doc)} [{seen.start}:{seen.end}]"
+        lines.append(f"  first seen {where}, {seen.date}")
     lines += [f"  - {_inline(m.doc)} [{m.start}:{m.end}] similarity {m.similarity:.2f}" for m in span.matches]
+    aligned = {m.doc for m in span.matches}
+    others = [f"{_inline(c.doc)} ({c.date or 'undated'})" for c in span.carriers if c.doc not in aligned]
+    if span.more_carriers:
+        others.append(f"{span.more_carriers} more")
+    if others:
+        lines.append(f"  - also carried by {', '.join(others)}")
     return lines
 
 
@@ -159,11 +169,11 @@ def _document_markdown(doc: DocumentReport, text: str) -> list[str]:
     if not doc.spans:
         lines += ["No reused text found.", ""]
     for span in reused:
-        lines += _span_line(span, text)
+        lines += _span_line(span, text, doc.id)
     if boilerplate:
         lines += ["", "Boilerplate:" if reused else "Boilerplate only:"]
         for span in boilerplate:
-            lines += _span_line(span, text)
+            lines += _span_line(span, text, doc.id)
     return lines + [""] if doc.spans else lines
 
 

@@ -12,7 +12,8 @@ The report::
                     "near_duplicates": [{"doc", "similarity"}],
                     "spans": [{"start", "end", "cluster", "role", "origin",
                                "boilerplate", "similarity",
-                               "matches": [{"doc", "start", "end", "similarity"}]}]}],
+                               "matches": [{"doc", "start", "end", "similarity"}],
+                               "first_seen": {"doc", "date"}}]}],
      "clusters": [{"id", "boilerplate", "origin", "members": [{"doc", "start", "end"}]}]}
 
 Offsets are half-open Python ``str`` indices into each document's text. The
@@ -280,9 +281,11 @@ class _Builder:
                 if me > ms:
                     matches.append([j, tj.js(ms), tj.js(me), _float(m.get("similarity"))])
             matches.sort(key=lambda m: -(m[3] if m[3] is not None else -1.0))
+            seen = raw.get("first_seen")
+            first = [self.ref(seen["doc"]), seen.get("date")] if isinstance(seen, Mapping) and seen.get("doc") else None
             out.append({"s": t.js(s), "e": t.js(e), "c": c, "r": role, "o": origin, "b": boilerplate,
                         "sim": _float(raw.get("similarity")), "m": matches[:MAX_MATCHES_PER_SPAN],
-                        "more": max(0, len(matches) - MAX_MATCHES_PER_SPAN), "_len": e - s})
+                        "more": max(0, len(matches) - MAX_MATCHES_PER_SPAN), "f": first, "_len": e - s})
         return out
 
     # excerpts

@@ -122,3 +122,55 @@ def test_alignments_are_valid_spans_of_both_texts(prefix_a, prefix_b, shared):
         assert 0 <= al.a_start < al.a_end <= len(a)
         assert 0 <= al.b_start < al.b_end <= len(b)
         assert 0.0 <= al.similarity <= 1.0
+
+
+BOND = (
+    "{name} is raising {amount} mln dlrs via an offering of convertible subordinated debentures due 2012 "
+    "with a {coupon} pct coupon and par pricing, said lead manager {manager}. The debentures are convertible "
+    "into the company's common stock at {price} dlrs per share, representing a premium of {premium} pct over "
+    "the stock price when terms on the debt were set. Non-callable for two years, the issue is rated {rating} "
+    "by Moody's Investors Service Inc."
+)
+SILICON = dict(name="Silicon Graphics Inc", amount="35", coupon="5-3/4", manager="Morgan Stanley and Co Inc",
+               price="30.35", premium="25.15", rating="B-2")
+# Two real fills of the template (Reuters, 1987): many of their figures agree.
+THERMO = dict(name="Thermo Electron Corp", amount="75", coupon="5-3/4", manager="Shearson Lehman Brothers Inc",
+              price="30.50", premium="25.77", rating="Ba-3")
+
+
+def test_one_template_filled_with_other_facts_is_not_reuse():
+    assert _spans(BOND.format(**SILICON), BOND.format(**THERMO)) == []
+
+
+def test_one_template_with_the_same_facts_is_reuse_whatever_the_number_format():
+    resent = BOND.format(**{**SILICON, "amount": "35.0"}).replace("2012", "2,012").replace("Inc.", "Inc")
+    (al,) = _spans(BOND.format(**SILICON), resent)
+    assert (al.a_start, al.b_start) == (0, 0)
+    assert al.a_end >= len(BOND.format(**SILICON)) - 4
+
+
+def test_a_heavily_edited_copy_keeps_enough_facts():
+    original = BOND.format(**SILICON)
+    edited = (original.replace("is raising", "plans to raise").replace("said lead manager", "according to")
+              .replace("Non-callable for two years, the issue", "The issue, non-callable for two years,")
+              .replace("Moody's Investors Service Inc", "Moody's"))
+    (al,) = _spans(original, edited)
+    assert al.b_end - al.b_start > 0.9 * len(edited)
+
+
+def test_a_reflowed_lightly_edited_whole_article_aligns_end_to_end():
+    from pathlib import Path
+
+    seeds = Path(__file__).resolve().parent.parent / "seeds"
+    original = "\n\n".join(p.read_text(encoding="utf-8").strip() for p in sorted(seeds.glob("*.txt"))[3:])
+    words = " ".join(original.split("\n\n")).split(" ")  # paragraph breaks become spaces
+    for k in range(7, len(words), 33):  # 3% of the words changed
+        words[k] = "revised"
+    for k in range(5, len(words), len(words) // 4):  # a few non-breaking spaces
+        words[k] += "\u00a0" + words.pop(k + 1)
+    resent = " ".join(words)
+    found = _spans(original, resent)
+    assert len(found) == 1
+    (al,) = found
+    assert al.a_end - al.a_start > 0.95 * len(original.strip())
+    assert al.b_end - al.b_start > 0.95 * len(resent)

@@ -30,14 +30,17 @@ EXPORTS = {
     "verify_candidates", "verify_pairs",
     # align
     "AlignDoc", "Alignment", "align_pair",
+    # grammar
+    "function_word_mask",
+    # carriers
+    "Carrier", "FirstSeen",
     # provenance
     "DocumentReport", "Match", "NearDuplicate", "ProvenanceReport", "ReuseCluster", "ReusedSpan", "build_provenance",
     # options
-    "AlignOptions", "AnchorOptions", "CommonWordOptions", "LshOptions", "ProvenanceOptions", "SegmentOptions",
-    "VerifyOptions",
+    "AlignOptions", "AnchorOptions", "LshOptions", "ProvenanceOptions", "SegmentOptions", "VerifyOptions",
     # pipeline
-    "ClusterResult", "Params", "Progress", "ProvenanceResult", "align_documents", "cluster_files", "common_words",
-    "find_clusters", "find_provenance", "provenance_files",
+    "ClusterResult", "Params", "Progress", "ProvenanceResult", "align_documents", "cluster_files", "find_clusters",
+    "find_provenance", "provenance_files",
     # store
     "DocumentStore",
     # errors

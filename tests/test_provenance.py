@@ -184,3 +184,123 @@ def test_two_boilerplate_paragraphs_side_by_side_keep_their_own_origins():
         assert origins == {BOILERPLATE: "doc00", OTHER_BOILERPLATE: "doc06"}
     near = {d.id: d.near_duplicates for d in result.report.documents}
     assert near["both0"] == () and near["both1"] == ()
+
+
+def _chain_report(n: int, dates: list[str | None]):
+    """``n`` documents carrying one text, each aligned only with the next (a
+    release picked up by outlets that each copied the previous one)."""
+    texts = {f"d{k:02d}": f"{FILLERS[k % len(FILLERS)]} {RELEASE}" for k in range(n)}
+    docs = {d: Document(d, t, date=dates[k]) for k, (d, t) in enumerate(sorted(texts.items()))}
+    ids = sorted(texts)
+    alignments = []
+    for a, b in zip(ids, ids[1:]):
+        sa, sb = texts[a].index(RELEASE), texts[b].index(RELEASE)
+        alignments.append(dedup.Alignment(a, sa, sa + len(RELEASE), b, sb, sb + len(RELEASE), 0.9, 30))
+    return {d.id: d for d in dedup.build_provenance(docs, alignments, boilerplate_documents=1000).documents}
+
+
+def test_every_carrier_is_named_also_when_not_aligned_directly():
+    report = _chain_report(4, ["2020-03-04", "2020-03-01", "2020-03-03", "2020-03-02"])
+    (span,) = report["d03"].spans
+    assert [m.doc for m in span.matches] == ["d02"]  # aligned with its neighbour only
+    assert [(c.doc, c.date, c.via) for c in span.carriers] == [
+        ("d01", "2020-03-01", "cluster"), ("d02", "2020-03-03", "aligned"), ("d00", "2020-03-04", "cluster")]
+    text = f"{FILLERS[1]} {RELEASE}"
+    carried = span.carriers[0]
+    assert text[carried.start : carried.end] == RELEASE
+    assert span.first_seen is not None and (span.first_seen.doc, span.first_seen.date) == ("d01", "2020-03-01")
+    assert (report["d01"].spans[0].first_seen.doc, report["d01"].spans[0].role) == ("d01", "origin")
+
+
+def test_carriers_are_bounded_and_counted():
+    report = _chain_report(60, [f"2020-03-01T{k // 60:02d}:{k % 60:02d}" for k in range(60)])
+    (span,) = report["d59"].spans
+    assert len(span.carriers) == 50 and span.more_carriers == 9
+    assert [c.doc for c in span.carriers] == [f"d{k:02d}" for k in range(50)]  # the earliest, in date order
+
+
+def test_first_seen_needs_a_known_earliest_and_ignores_undated_carriers():
+    undated = _chain_report(3, [None, "2020-03-02", "2020-03-01"])
+    for d in undated.values():
+        (span,) = d.spans
+        assert span.origin is None and span.role == "shared"  # origin needs every date
+        assert span.first_seen is not None and span.first_seen.doc == "d02"
+    tied = _chain_report(3, ["2020-03-01", "2020-03-01T10:00", "2020-03-05"])
+    assert all(d.spans[0].first_seen is None for d in tied.values())
+
+
+def test_boilerplate_spans_say_where_the_text_was_first_seen():
+    docs = [_doc(i, BOILERPLATE, f"2020-03-{i + 1:02d}") for i in range(6)]
+    result = find_provenance(docs)
+    for d in result.report.documents:
+        (span,) = [s for s in d.spans if s.boilerplate]
+        assert span.role == "shared" and span.first_seen is not None
+        assert (span.first_seen.doc, span.first_seen.date) == ("doc0", "2020-03-01")
+        assert {c.doc for c in span.carriers} == {f"doc{i}" for i in range(6)} - {d.id}
+
+
+NOTICE = (
+    "FED ADDS RESERVES VIA CUSTOMER REPURCHASES\nThe Federal Reserve entered the U.S. Government securities "
+    "market to arrange {amount} billion dlrs of customer repurchase agreements, a Fed spokesman said. Dealers "
+    "said Federal funds were trading at {rate} pct when the Fed began its temporary and indirect supply of "
+    "reserves to the banking system."
+)
+RATES = "HONG KONG EXCHS {at} - APR 7\n" + "\n".join(
+    f" {pair:<10} {{{k}}}" for k, pair in enumerate(["uk", "us/uk", "us/w ger", "us/switz", "spore", "japan"]))
+
+
+def test_a_notice_carried_by_many_is_a_near_duplicate_of_its_resend_and_two_tables_of_other_figures_are_not():
+    fills = [("1.5", "6-3/16"), ("2.5", "6-3/16"), ("1.5", "6-1/16"), ("3.0", "6-1/4"), ("2.0", "6-3/8")]
+    docs = [Document(f"fed{k}", NOTICE.format(amount=a, rate=r), date=f"1987-03-{k + 2:02d}")
+            for k, (a, r) in enumerate(fills)]
+    docs.append(Document("fed0-resend", NOTICE.format(amount="1.5", rate="6-3/16"), date="1987-03-02T12:00"))
+    noon = ["12.622 - 12.634", "1.6180 - 1.6190", "1.8215 - 1.8225", "1.5140 - 1.5150", "3.6506 - 3.6534",
+            "149.20 - 149.30"]
+    later = ["12.601 - 12.613", "1.6195 - 1.6205", "1.8230 - 1.8240", "1.5128 - 1.5138", "3.6511 - 3.6539",
+             "149.05 - 149.15"]
+    docs += [Document("noon", RATES.format(*noon, at="NOON"), date="1987-04-07T04:00"),
+             Document("1400", RATES.format(*later, at="1400"), date="1987-04-07T06:00")]
+    near = {d.id: [n.doc for n in d.near_duplicates] for d in find_provenance(docs).report.documents}
+    assert "fed0-resend" in near["fed0"] and "fed0" in near["fed0-resend"]  # boilerplate, yet the same story
+    assert near["noon"] == near["1400"] == []
+
+
+def test_markdown_says_where_a_text_was_first_seen_and_who_else_carries_it():
+    import io
+
+    from dedup.report import write_provenance
+
+    docs = [_doc(0, RELEASE, "2020-03-02"), _doc(1, RELEASE, "2020-03-01"), _doc(2, RELEASE, None)]
+    sink = io.StringIO()
+    write_provenance(find_provenance(docs), sink, "markdown")
+    section = sink.getvalue().split("## doc2")[1]
+    start = docs[1].text.index(RELEASE)
+    assert f"first seen in doc1 [{start}:{start + len(RELEASE)}], 2020-03-01" in section
+    assert "first seen here, 2020-03-01" in sink.getvalue().split("## doc1")[1].split("## doc2")[0]
+
+
+def test_html_page_carries_where_each_text_was_first_seen():
+    import re
+
+    from dedup.report_html import render_html
+
+    docs = [_doc(0, RELEASE, "2020-03-02"), _doc(1, RELEASE, "2020-03-01")]
+    result = find_provenance(docs)
+    page = render_html(result.report.to_dict(), {d.id: d.text for d in docs})
+    data = json.loads(re.search(r'<script[^>]*id="dedup-data"[^>]*>(.*?)</script>', page, re.S).group(1))
+    ids = [d["id"] for d in data["documents"]]
+    firsts = {ids[k]: [(ids[s["f"][0]], s["f"][1]) for s in d["spans"]] for k, d in enumerate(data["documents"])}
+    assert firsts == {"doc0": [("doc1", "2020-03-01")], "doc1": [("doc1", "2020-03-01")]}
+
+
+HOGS = ("{market} HOGS OPEN UP {up} DLR - PRIVATE\nHog prices opened {up} dlr higher, private sources said. Top "
+        "{top} dlrs per cwt, with butcher hogs in good demand from packers at the opening of the session, and "
+        "receipts were said to be light as farmers held back supplies after the recent gains in the cash market.")
+
+
+def test_two_markets_on_one_form_are_not_near_duplicates_but_a_resend_is():
+    docs = [Document("st-joseph", HOGS.format(market="ST JOSEPH", up="1.00", top="51.50"), date="1987-04-07T09:00"),
+            Document("sioux-falls", HOGS.format(market="SIOUX FALLS", up="1.50", top="52.00"), date="1987-04-07T09:05"),
+            Document("resent", HOGS.format(market="ST JOSEPH", up="1.00", top="51.50"), date="1987-04-07T09:30")]
+    near = {d.id: [n.doc for n in d.near_duplicates] for d in find_provenance(docs).report.documents}
+    assert near == {"st-joseph": ["resent"], "resent": ["st-joseph"], "sioux-falls": []}

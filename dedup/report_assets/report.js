@@ -5,10 +5,11 @@
  *   #dedup-texts  [string | null]  one entry per document, same order
  *
  *   Doc     = {id, date, source, length, reused, stub?, near: [[doc, sim]], spans: [Span]}
- *   Span    = {s, e, c, r, o, b, sim, m: [[doc, s, e, sim]], more}
+ *   Span    = {s, e, c, r, o, b, sim, m: [[doc, s, e, sim]], more, f: [doc, date] | null}
  *             s/e: UTF-16 offsets into the document text (half-open);
  *             c: cluster index; r: "origin" | "copy" | "shared";
  *             o: likely origin document or null; b: boilerplate;
+ *             f: the earliest-dated carrier of the text and its date, or null;
  *             m: matching passages elsewhere; more: matches left out
  *   Cluster = {id, b, o, n, len, ex, m: [[doc, s, e]]}
  *             n: number of documents; len: longest member (chars); ex: excerpt
@@ -731,6 +732,8 @@
         " in " + plural(c.n, "article") + " · similarity " + sim(sp.sim) + " · cluster ", el("code", null, c.id)),
       sp.o != null ? el("p", { class: "meta" }, "Likely origin: ", sp.o === i ? "this article" : docLink(sp.o, sp.c),
         sp.o !== i && docMeta(sp.o) ? " (" + docMeta(sp.o) + ")" : "") : null,
+      sp.f ? el("p", { class: "meta" }, "First seen in ", sp.f[0] === i ? "this article" : docLink(sp.f[0], sp.c),
+        ", " + sp.f[1]) : null,
       el("button", { type: "button", class: "close", "aria-label": "Close comparison",
         onclick: () => closeCompare(k) }, "×"));
 

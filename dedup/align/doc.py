@@ -1,0 +1,137 @@
+"""What alignment sees of a document, what it returns, and how two stretches
+compare: their facts (is it a filled-in form?) and their similarity."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import cached_property
+
+import numpy as np
+
+from ..grammar import function_word_mask
+from ..normalize import TokenBatch, normalize
+from ..segment import sentence_spans
+
+
+@dataclass(frozen=True, eq=False)
+class AlignDoc:
+    """One document as alignment sees it: original text and its tokens."""
+
+    id: str
+    text: str
+    starts: np.ndarray  # token start offsets in ``text``
+    ends: np.ndarray
+    hashes: np.ndarray  # uint64 token hashes
+
+    @classmethod
+    def from_batch(cls, doc_id: str, text: str, tokens: TokenBatch, index: int) -> "AlignDoc":
+        lo, hi = int(tokens.doc_offsets[index]), int(tokens.doc_offsets[index + 1])
+        return cls(doc_id, text, tokens.starts[lo:hi], tokens.ends[lo:hi], tokens.hashes[lo:hi])
+
+    # Computed once per document, however many pairs it is aligned in.
+    @cached_property
+    def sentences(self) -> list[tuple[int, int]]:
+        return sentence_spans(self.text)
+
+    @cached_property
+    def numbers(self) -> np.ndarray:
+        """Which tokens are numbers."""
+        return np.fromiter(
+            (self.text[s:e].isdigit() for s, e in zip(self.starts.tolist(), self.ends.tolist())),
+            dtype=bool, count=len(self.starts),
+        )
+
+    @cached_property
+    def names(self) -> np.ndarray:
+        """Which tokens are names: capitalised words, not all capitals, that
+        do not start a sentence."""
+        text = self.text
+        out = np.zeros(len(self.starts), dtype=bool)
+        for k, (s, e) in enumerate(zip(self.starts.tolist(), self.ends.tolist())):
+            if text[s].isupper() and not text[s:e].isupper():
+                p = s - 1
+                while p >= 0 and (text[p].isspace() or text[p] in "\"'(<"):
+                    p -= 1
+                out[k] = p >= 0 and text[p] not in ".!?:"
+        return out
+
+    @cached_property
+    def figures(self) -> tuple[np.ndarray, list[str]]:
+        """Every figure as written ("7-3/4", "1.6190", "2,000" as "2000"), with its start offset."""
+        found = written_figures(self.text)
+        return np.array([f[0] for f in found], dtype=np.int64), [f[1] for f in found]
+
+    @cached_property
+    def content(self) -> np.ndarray:
+        """Which tokens are content words: four characters or more, or a number,
+        and not a function word of the document's language."""
+        return (((self.ends - self.starts) >= 4) | self.numbers) & ~function_word_mask(self.hashes)
+
+
+@dataclass(frozen=True)
+class Alignment:
+    """A stretch of ``a`` reused in ``b``: half-open character spans of both originals."""
+
+    a: str
+    a_start: int
+    a_end: int
+    b: str
+    b_start: int
+    b_end: int
+    similarity: float
+    tokens: int  # matched tokens (for a rescued paraphrase: the chain that found it)
+
+
+# A stretch whose wording matches while its facts (figures and names) differ
+# is a form filled in twice (earnings tables, dividend notices, two companies'
+# bond issues), not a copy: it needs this many distinct facts to tell, and
+# a copy, even a heavily edited one, keeps at least this share of them.
+TEMPLATE_MIN_FACTS = 5
+TEMPLATE_FACT_SHARE = 0.6
+_FIGURE = re.compile(r"\d+(?:[.,/-]\d+)*")
+
+
+def written_figures(text: str) -> list[tuple[int, str]]:
+    """(start offset, figure) for every figure as written ("7-3/4", "1.6190"; "2,000" as "2000")."""
+    return [(m.start(), m.group().replace(",", "")) for m in _FIGURE.finditer(text)]
+
+
+def _figures_in(doc: AlignDoc, t0: int, t1: int) -> set[str]:
+    """The figures written within tokens ``t0:t1``."""
+    if t1 <= t0:
+        return set()
+    starts, values = doc.figures
+    lo, hi = np.searchsorted(starts, [int(doc.starts[t0]), int(doc.ends[t1 - 1])])
+    return set(values[int(lo) : int(hi)])
+
+
+def _is_template(a: AlignDoc, b: AlignDoc, ta0: int, ta1: int, tb0: int, tb1: int) -> bool:
+    """Whether two stretches share their wording but not their facts: the
+    distinct names and figures of either that the other's stretch has
+    anywhere (so moved sentences and a name written in capitals do not count
+    against a copy; a figure counts whole, "1.6190" is not "1.6195")."""
+    for x, x0, x1, y, y0, y1 in ((a, ta0, ta1, b, tb0, tb1), (b, tb0, tb1, a, ta0, ta1)):
+        names = np.unique(x.hashes[x0:x1][x.names[x0:x1]])
+        figures = _figures_in(x, x0, x1)
+        total = len(names) + len(figures)
+        if total >= TEMPLATE_MIN_FACTS:
+            kept = int(np.isin(names, y.hashes[y0:y1]).sum()) + len(figures & _figures_in(y, y0, y1))
+            if kept < TEMPLATE_FACT_SHARE * total:
+                return True
+    return False
+
+
+def _similarity(a: str, b: str) -> float:
+    from rapidfuzz import fuzz
+
+    return round(fuzz.ratio(normalize(a).text, normalize(b).text) / 100.0, 4)
+
+
+def _token_span(doc: AlignDoc, start: int, end: int) -> tuple[int, int]:
+    """The tokens that start inside a character span."""
+    return int(np.searchsorted(doc.starts, start)), int(np.searchsorted(doc.starts, end))
+
+
+def _tokens_in(doc: AlignDoc, start: int, end: int) -> int:
+    return int(np.searchsorted(doc.starts, end) - np.searchsorted(doc.starts, start))
