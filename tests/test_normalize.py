@@ -7,7 +7,6 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from conftest import ROOT
 from dedup.normalize import normalize, repair_mojibake, tokenize_batch
 
 # ---------------------------------------------------------------------------
@@ -307,46 +306,3 @@ def test_texts_for_tokens_gives_the_tokens_of_normalize(texts):
     fast, full = tokenize_batch(texts_for_tokens(texts)), tokenize_batch([normalize(t) for t in texts])
     for field in ("doc_offsets", "starts", "ends", "hashes"):
         assert np.array_equal(getattr(fast, field), getattr(full, field))
-
-
-# Token shapes: vectorised, and equal to the per-token Python they replace.
-
-def _reference_shapes(text: str, starts, ends):
-    numbers, names = [], []
-    for s, e in zip(starts, ends):
-        numbers.append(text[s:e].isdigit())
-        name = False
-        if s < e and text[s].isupper() and not text[s:e].isupper():
-            p = s - 1
-            while p >= 0 and (text[p].isspace() or text[p] in "\"'(<"):
-                p -= 1
-            name = p >= 0 and text[p] not in ".!?:"
-        names.append(name)
-    return numbers, names
-
-
-@settings(max_examples=300, deadline=None)
-@given(st.text(alphabet=st.sampled_from(list("aZ9 .:!?\"'(<-x") + ["\u01c5", "\u00aa", "\u0661", "\u00b2", "\u00a0",
-                                                                  "\u2003", "\u0130", "\u00df", "\u10a0", "\U0001d400"]),
-               max_size=40),
-       st.data())
-def test_token_shapes_equal_the_python_predicates(text, data):
-    from dedup.normalize import token_shapes
-
-    cuts = sorted(data.draw(st.lists(st.integers(0, len(text)), max_size=12)))
-    spans = [(a, b) for a, b in zip(cuts[::2], cuts[1::2])]
-    starts = np.array([s for s, _ in spans], dtype=np.int64)
-    ends = np.array([e for _, e in spans], dtype=np.int64)
-    numbers, names = token_shapes(text, starts, ends)
-    assert (numbers.tolist(), names.tolist()) == _reference_shapes(text, starts.tolist(), ends.tolist())
-
-
-def test_token_shapes_on_real_tokens_of_the_seeds():
-    from dedup.normalize import texts_for_tokens, token_shapes
-
-    for path in sorted((ROOT / "seeds").glob("*.txt")):
-        text = path.read_text(encoding="utf-8")
-        tokens = tokenize_batch(texts_for_tokens([text]))
-        numbers, names = token_shapes(text, tokens.starts, tokens.ends)
-        assert (numbers.tolist(), names.tolist()) == _reference_shapes(text, tokens.starts.tolist(), tokens.ends.tolist())
-        assert numbers.any() and names.any()
