@@ -21,7 +21,7 @@ from .index import (
     lsh_candidates, optimal_bands,
 )
 from .ingest import Document, IngestReport, Skipped, read_documents
-from .normalize import NormalizedText, TokenBatch, normalize, token_document_frequency, tokenize_batch
+from .normalize import NormalizedText, TokenBatch, normalize, tokenize_batch
 from .options import (
     AlignOptions, AnchorOptions, LshOptions, ProvenanceOptions, SegmentOptions, VerifyOptions,
 )
@@ -42,7 +42,7 @@ __all__ = [
     # ingest
     "Document", "IngestReport", "Skipped", "read_documents",
     # normalize
-    "NormalizedText", "TokenBatch", "normalize", "token_document_frequency", "tokenize_batch",
+    "NormalizedText", "TokenBatch", "normalize", "tokenize_batch",
     # segment
     "Passage", "Passages", "paragraph_spans", "segment_batch", "sentence_spans",
     # sign

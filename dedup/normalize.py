@@ -20,11 +20,10 @@ from typing import Sequence
 
 import numpy as np
 
-from .errors import ParameterError
-from .hashing import byte_string_hashes, sorted_unique
+from .hashing import byte_string_hashes
 
 __all__ = [
-    "NormalizedText", "normalize", "texts_for_tokens", "TokenBatch", "tokenize_batch", "token_document_frequency",
+    "NormalizedText", "normalize", "texts_for_tokens", "TokenBatch", "tokenize_batch",
     "repair_mojibake",
 ]
 
@@ -440,19 +439,3 @@ def _tokens_of_buffer(buf: np.ndarray, ascii_only: bool = False) -> tuple[np.nda
     starts = np.flatnonzero(start_mask)
     ends = np.flatnonzero(end_mask)
     return starts, ends, byte_string_hashes(buf, starts, ends - starts)
-
-
-def token_document_frequency(tokens: TokenBatch) -> tuple[np.ndarray, np.ndarray]:
-    """(token hash, number of documents using it) for every token of a batch,
-    sorted by hash; sums over batches give a corpus's frequent words.
-
-    Hashes are returned without their low 16 bits (``hash >> 16``), which
-    leaves room for the document number in one sortable 64-bit key; 48 bits
-    still tell any vocabulary's words apart.
-    """
-    counts = np.diff(tokens.doc_offsets)
-    if len(counts) >= 1 << 16:
-        raise ParameterError("token_document_frequency takes batches of fewer than 65,536 documents")
-    docs = np.repeat(np.arange(len(counts), dtype=np.uint64), counts)
-    keys = sorted_unique(((tokens.hashes >> np.uint64(16)) << np.uint64(16)) | docs)
-    return np.unique(keys >> np.uint64(16), return_counts=True)

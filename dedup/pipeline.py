@@ -353,19 +353,29 @@ def find_provenance(
     return ProvenanceResult(report, store, stats, ingest or IngestReport(), params)
 
 
-def _reading(progress: Progress | None, inputs: Iterable[str | Path], report: IngestReport) -> Progress | None:
-    """``progress`` with signing told as bytes of the inputs read, where their size is known."""
+def _over_files(run: Callable[..., T], inputs: Iterable[str | Path], params: Params, skip_bad: bool, jobs: int,
+                progress: Progress | None) -> T:
+    """``run`` over the documents of ``inputs``, reading told in bytes of their total where it is known."""
+    report, inputs = IngestReport(), list(inputs)
+    documents = read_documents(inputs, skip_bad=skip_bad, report=report)
     total = input_bytes(inputs) if progress is not None else None
-    if progress is None or not total:
-        return progress
+    told = progress if progress is None or not total else _ReadInBytes(progress, report, total)
+    return run(documents, params, jobs=jobs, progress=told, ingest=report)
 
-    def told(step: str, done: int, of: int | None) -> None:
+
+@dataclass(frozen=True)
+class _ReadInBytes:
+    """A :class:`Progress` that tells signing as bytes of the input files read, of their total."""
+
+    progress: Progress
+    report: IngestReport
+    total: int
+
+    def __call__(self, step: str, done: int, total: int | None) -> None:
         if step == "sign":
-            progress("read", min(report.bytes_read, total), total)
+            self.progress("read", min(self.report.bytes_read, self.total), self.total)
         else:
-            progress(step, done, of)
-
-    return told
+            self.progress(step, done, total)
 
 
 def cluster_files(
@@ -377,9 +387,7 @@ def cluster_files(
     progress: Progress | None = None,
 ) -> ClusterResult:
     """:func:`find_clusters` over files, folders, JSON Lines/CSV dumps or ``-`` (stdin)."""
-    report, inputs = IngestReport(), list(inputs)
-    documents = read_documents(inputs, skip_bad=skip_bad, report=report)
-    return find_clusters(documents, params, jobs=jobs, progress=_reading(progress, inputs, report), ingest=report)
+    return _over_files(find_clusters, inputs, params, skip_bad, jobs, progress)
 
 
 def provenance_files(
@@ -391,9 +399,7 @@ def provenance_files(
     progress: Progress | None = None,
 ) -> ProvenanceResult:
     """:func:`find_provenance` over files, folders, JSON Lines/CSV dumps or ``-`` (stdin)."""
-    report, inputs = IngestReport(), list(inputs)
-    documents = read_documents(inputs, skip_bad=skip_bad, report=report)
-    return find_provenance(documents, params, jobs=jobs, progress=_reading(progress, inputs, report), ingest=report)
+    return _over_files(find_provenance, inputs, params, skip_bad, jobs, progress)
 
 
 def default_jobs() -> int:

@@ -15,7 +15,7 @@ EXPORTS = {
     # ingest
     "Document", "IngestReport", "Skipped", "read_documents",
     # normalize
-    "NormalizedText", "TokenBatch", "normalize", "token_document_frequency", "tokenize_batch",
+    "NormalizedText", "TokenBatch", "normalize", "tokenize_batch",
     # segment
     "Passage", "Passages", "paragraph_spans", "segment_batch", "sentence_spans",
     # sign
