@@ -32,13 +32,11 @@ from itertools import chain, islice
 from pathlib import Path
 from typing import Callable, Iterable, Iterator, Mapping, Protocol, Sequence, TypeVar
 
-import numpy as np
-
 from .align import AlignDoc, Alignment, align_pair
 from .cluster import Cluster, cluster_index, verify_candidates
 from .corpus import CorpusIndex, SignedBatch, SignOptions, gather_signed, index_batch, sign_documents
 from .errors import ParameterError
-from .index import DocumentPairs, document_pairs, find_candidates
+from .index import Candidates, DocumentPairs, document_pairs, find_candidates
 from .ingest import Document, IngestReport, check_documents, input_bytes, read_documents
 from .normalize import texts_for_tokens, tokenize_batch
 from .options import (
@@ -263,7 +261,8 @@ def _index(documents: Iterable[Document], params: Params, jobs: int, progress: P
     return gather_signed(signed), store
 
 
-def _clusters(index: CorpusIndex, params: Params, progress: Progress | None) -> tuple[list[Cluster], object, dict]:
+def _clusters(index: CorpusIndex, params: Params,
+              progress: Progress | None) -> tuple[list[Cluster], Candidates, dict[str, int]]:
     bands = params.lsh.bands[0]
     _step(progress, "candidates", 0, bands)
     candidates = find_candidates(index, params.lsh, progress=lambda done: _step(progress, "candidates", done, bands))
