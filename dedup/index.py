@@ -10,7 +10,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Callable, Iterable, Iterator
+from collections import deque
+from concurrent.futures import Future, ThreadPoolExecutor
+from typing import Callable
 
 import numpy as np
 
@@ -116,7 +118,7 @@ def candidate_pairs(
     connect the bucket without a quadratic number of pairs. ``rank`` orders
     passages independently of input order, which keeps results deterministic.
     """
-    return _candidates((keys[:, band] for band in range(keys.shape[1])), len(keys), groups, rank, max_bucket)
+    return _candidates(lambda band: keys[:, band], keys.shape[1], len(keys), groups, rank, max_bucket)
 
 
 def lsh_candidates(
@@ -126,23 +128,18 @@ def lsh_candidates(
 ) -> Candidates:
     """:func:`candidate_pairs` of ``band_keys(values, bands, rows)``, one band at a time.
 
-    Only one band's keys exist at once: a million articles' passages would
+    Only two bands' keys exist at once: a million articles' passages would
     need gigabytes for the whole key matrix. ``progress`` is told how many
     bands are done after each.
     """
     _check_bands(values, bands, rows)
-
-    def keys() -> Iterator[np.ndarray]:
-        for band in range(bands):
-            yield _band_key(values, band, rows)
-            if progress is not None:
-                progress(band + 1)
-
-    return _candidates(keys(), len(values), groups, rank, max_bucket)
+    return _candidates(lambda band: _band_key(values, band, rows), bands, len(values), groups, rank, max_bucket,
+                       progress)
 
 
 def _candidates(
-    columns: Iterable[np.ndarray], n: int, groups: np.ndarray, rank: np.ndarray | None, max_bucket: int
+    key_of: Callable[[int], np.ndarray], bands: int, n: int, groups: np.ndarray, rank: np.ndarray | None,
+    max_bucket: int, progress: Callable[[int], None] | None = None,
 ) -> Candidates:
     if n < 2:
         return Candidates(np.zeros(0, np.int64), np.zeros(0, np.int64))
@@ -151,25 +148,47 @@ def _candidates(
     by_rank = _by_rank(n, rank)
     ranks = np.empty(n, dtype=np.uint64)
     ranks[by_rank] = np.arange(n, dtype=np.uint64)
+
+    def band_pairs(band: int) -> np.ndarray:
+        return _band_pairs(key_of(band), ranks, by_rank, groups, n, max_bucket)
+
     found = np.zeros(0, np.int64)  # sorted pair codes
-    for column in columns:
-        # A band key's high 32 bits and the passage's rank share one 64-bit
-        # word, so a plain sort (far faster than a stable argsort of the keys)
-        # finds the keys carried twice. The same fixed split for any corpus
-        # size keeps buckets, and so the result, independent of how many
-        # passages there are.
-        packed = (column & ~_LOW) | ranks
-        packed.sort()
-        in_run = _equal_to_a_neighbour(packed >> np.uint64(32))
-        members = by_rank[(packed[in_run] & _LOW).astype(np.int64)]
-        del packed
-        # Within those few, buckets are the exact 64-bit keys, each in rank
-        # order: a stable sort of keys that are sorted by their high half
-        # already, rank within it.
-        keys = column[members]
-        order = np.argsort(keys, kind="stable")
-        found = _merge_sorted(found, _bucket_pairs(keys[order], members[order], groups, n, max_bucket))
+    # Two bands at a time on threads: their sorts release the GIL. The union
+    # of sorted codes does not depend on which band ends first.
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        pending: deque[Future[np.ndarray]] = deque()
+        for band in range(bands):
+            pending.append(pool.submit(band_pairs, band))
+            if len(pending) >= 2:
+                found = _merge_sorted(found, pending.popleft().result())
+                if progress is not None:
+                    progress(band)
+        while pending:
+            found = _merge_sorted(found, pending.popleft().result())
+    if progress is not None:
+        progress(bands)
     return Candidates(*split_pair_codes(found, n))
+
+
+def _band_pairs(column: np.ndarray, ranks: np.ndarray, by_rank: np.ndarray, groups: np.ndarray, n: int,
+                max_bucket: int) -> np.ndarray:
+    """Sorted codes of one band's candidate pairs."""
+    # A band key's high 32 bits and the passage's rank share one 64-bit
+    # word, so a plain sort (far faster than a stable argsort of the keys)
+    # finds the keys carried twice. The same fixed split for any corpus
+    # size keeps buckets, and so the result, independent of how many
+    # passages there are.
+    packed = (column & ~_LOW) | ranks
+    packed.sort()
+    in_run = _equal_to_a_neighbour(packed >> np.uint64(32))
+    members = by_rank[(packed[in_run] & _LOW).astype(np.int64)]
+    del packed
+    # Within those few, buckets are the exact 64-bit keys, each in rank
+    # order: a stable sort of keys that are sorted by their high half
+    # already, rank within it.
+    keys = column[members]
+    order = np.argsort(keys, kind="stable")
+    return _bucket_pairs(keys[order], members[order], groups, n, max_bucket)
 
 
 def _bucket_pairs(keys: np.ndarray, members: np.ndarray, groups: np.ndarray, n: int, max_bucket: int) -> np.ndarray:
