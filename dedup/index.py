@@ -294,8 +294,7 @@ def _runs_at_least(sorted_codes: np.ndarray, count: int) -> np.ndarray:
 
 def _counted(codes: np.ndarray, n: int, min_shared: int) -> Candidates:
     """The pairs whose code comes at least ``min_shared`` times."""
-    codes, counts = np.unique(codes, return_counts=True)
-    return Candidates(*split_pair_codes(codes[counts >= min_shared], n))
+    return Candidates(*split_pair_codes(_runs_at_least(np.sort(codes), min_shared), n))
 
 
 def _shared_by_a_few(sorted_hashes: np.ndarray, max_df: int) -> np.ndarray:
