@@ -198,12 +198,23 @@ def build_clusters(
     member_end = np.maximum.reduceat(e, first)
     member_label, member_doc, member_start = label[first], d[first], s[first]
     bounds = np.flatnonzero(np.concatenate(([True], member_label[1:] != member_label[:-1], [True])))
+    member_key = np.stack((by_id[member_doc], member_start, member_end), axis=1)  # doc id order, start, end
+    los, his = bounds[:-1].tolist(), bounds[1:].tolist()
     members = [ClusterMember(doc_ids[x], a, b)
                for x, a, b in zip(member_doc.tolist(), member_start.tolist(), member_end.tolist())]
-    drafts = [(tuple(members[lo:hi]), round(weakest.get(int(member_label[lo]), 1.0), 6))
-              for lo, hi in zip(bounds[:-1].tolist(), bounds[1:].tolist())]
-    drafts.sort(key=lambda item: [(m.doc, m.start, m.end) for m in item[0]])
-    return [Cluster(f"c{i:06d}", members, sim) for i, (members, sim) in enumerate(drafts, 1)]
+    # Clusters are numbered in order of their members, compared as sequences:
+    # the first members decide, but for the rare clusters that begin at the
+    # same stretch.
+    order = np.lexsort(member_key[bounds[:-1]].T[::-1]).tolist()
+    first = member_key[bounds[:-1]][order]
+    tied = np.flatnonzero((first[1:] == first[:-1]).all(axis=1))
+    if len(tied):
+        runs = np.split(tied, np.flatnonzero(np.diff(tied) > 1) + 1)
+        for run in runs:
+            lo, hi = int(run[0]), int(run[-1]) + 2
+            order[lo:hi] = sorted(order[lo:hi], key=lambda c: member_key[los[c] : his[c]].tolist())
+    return [Cluster(f"c{i:06d}", tuple(members[los[c] : his[c]]), round(weakest.get(int(member_label[los[c]]), 1.0), 6))
+            for i, c in enumerate(order, 1)]
 
 
 def _weakest_link(labels: np.ndarray, verified: Verified) -> dict[int, float]:

@@ -149,30 +149,36 @@ def _candidates(
     ranks = np.empty(n, dtype=np.uint64)
     ranks[by_rank] = np.arange(n, dtype=np.uint64)
 
-    def band_pairs(band: int) -> np.ndarray:
-        return _band_pairs(key_of(band), ranks, by_rank, groups, n, max_bucket)
-
+    seen = _SeenBuckets()
     found = np.zeros(0, np.int64)  # sorted pair codes
-    # Two bands at a time on threads: their sorts release the GIL. The union
-    # of sorted codes does not depend on which band ends first.
+    # Bands' buckets are sorted on two threads (the sorts release the GIL);
+    # pairs come from buckets this thread has not seen in an earlier band,
+    # in band order. Where passages are copies of each other, most bands
+    # bucket them the same way again, and their pairs would be found again.
     with ThreadPoolExecutor(max_workers=2) as pool:
-        pending: deque[Future[np.ndarray]] = deque()
+        pending: deque[Future[tuple[np.ndarray, np.ndarray]]] = deque()
+
+        def take() -> np.ndarray:
+            keys, members = pending.popleft().result()
+            keys, members = seen.new_buckets(keys, members)
+            return _merge_sorted(found, _bucket_pairs(keys, members, groups, n, max_bucket))
+
         for band in range(bands):
-            pending.append(pool.submit(band_pairs, band))
+            pending.append(pool.submit(lambda b: _band_buckets(key_of(b), ranks, by_rank), band))
             if len(pending) >= 2:
-                found = _merge_sorted(found, pending.popleft().result())
+                found = take()
                 if progress is not None:
                     progress(band)
         while pending:
-            found = _merge_sorted(found, pending.popleft().result())
+            found = take()
     if progress is not None:
         progress(bands)
     return Candidates(*split_pair_codes(found, n))
 
 
-def _band_pairs(column: np.ndarray, ranks: np.ndarray, by_rank: np.ndarray, groups: np.ndarray, n: int,
-                max_bucket: int) -> np.ndarray:
-    """Sorted codes of one band's candidate pairs."""
+def _band_buckets(column: np.ndarray, ranks: np.ndarray, by_rank: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """One band's buckets of two or more passages: (keys, members), bucket
+    after bucket, each bucket's members in rank order."""
     # A band key's high 32 bits and the passage's rank share one 64-bit
     # word, so a plain sort (far faster than a stable argsort of the keys)
     # finds the keys carried twice. The same fixed split for any corpus
@@ -188,7 +194,44 @@ def _band_pairs(column: np.ndarray, ranks: np.ndarray, by_rank: np.ndarray, grou
     # already, rank within it.
     keys = column[members]
     order = np.argsort(keys, kind="stable")
-    return _bucket_pairs(keys[order], members[order], groups, n, max_bucket)
+    keys, members = keys[order], members[order]
+    shared = _equal_to_a_neighbour(keys)
+    return keys[shared], members[shared]
+
+
+class _SeenBuckets:
+    """Buckets (as sets of passages) met in earlier bands: a bucket's pairs
+    depend only on its members, so a bucket met again adds no pair.
+
+    A bucket is known by two independent 64-bit sums of its members' hashes
+    (any order gives the same sums); it counts as seen only when both match,
+    so a false match needs a 128-bit coincidence. A missed match costs time,
+    never a pair: the pairs are merged into a set."""
+
+    def __init__(self) -> None:
+        self.first = np.zeros(0, np.uint64)  # sorted
+        self.second = np.zeros(0, np.uint64)
+
+    def new_buckets(self, keys: np.ndarray, members: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The (keys, members) of the buckets not met before; remembers them."""
+        if not len(keys):
+            return keys, members
+        starts = np.flatnonzero(np.concatenate(([True], keys[1:] != keys[:-1])))
+        sizes = np.diff(np.append(starts, len(keys)))
+        m = members.astype(np.uint64)
+        with np.errstate(over="ignore"):
+            first = np.add.reduceat(splitmix64(m), starts) + splitmix64(sizes.astype(np.uint64))
+            second = np.add.reduceat(splitmix64(m ^ np.uint64(0x9E3779B97F4A7C15)), starts)
+        at = np.minimum(np.searchsorted(self.first, first), max(len(self.first) - 1, 0))
+        met = (self.first[at] == first) & (self.second[at] == second) if len(self.first) else np.zeros(len(first), bool)
+        fresh = ~met
+        if fresh.any():
+            first_all = np.concatenate((self.first, first[fresh]))
+            order = np.argsort(first_all, kind="stable")
+            self.first = first_all[order]
+            self.second = np.concatenate((self.second, second[fresh]))[order]
+        keep = np.repeat(fresh, sizes)
+        return keys[keep], members[keep]
 
 
 def _bucket_pairs(keys: np.ndarray, members: np.ndarray, groups: np.ndarray, n: int, max_bucket: int) -> np.ndarray:
