@@ -123,12 +123,23 @@ def group_passages(
     n = len(values)
     # Only passages in some verified pair can join a group: union-find runs
     # over those alone (a corpus has millions of passages, few of them shared).
-    nodes, local = np.unique(np.concatenate([verified.left, verified.right]), return_inverse=True)
+    in_pair = np.zeros(n, dtype=bool)
+    in_pair[verified.left] = in_pair[verified.right] = True
+    nodes = np.flatnonzero(in_pair)
+    node_of = np.cumsum(in_pair, dtype=np.int64) - 1  # passage -> its number among the nodes
     strength = np.maximum(verified.jaccard, verified.containment)
     # Ties are broken by the ranks of the pair's ends, lower rank first: not by
     # which end is ``left``, since that follows the passages' input order.
-    rank_left, rank_right = rank[verified.left], rank[verified.right]
-    order = np.lexsort((np.maximum(rank_left, rank_right), np.minimum(rank_left, rank_right), -strength))
+    rank_left, rank_right = rank[verified.left].astype(np.int64), rank[verified.right].astype(np.int64)
+    low, high = np.minimum(rank_left, rank_right), np.maximum(rank_left, rank_right)
+    span = int(high.max(initial=0)) + 1
+    if low.min(initial=0) >= 0 and span < 2**31:
+        # Two stable sorts (ranks packed in one key, then strength) do what a
+        # three-key lexsort does, in half the time.
+        by_ranks = np.argsort(low * span + high, kind="stable")
+        order = by_ranks[np.argsort(-strength[by_ranks], kind="stable")]
+    else:
+        order = np.lexsort((high, low, -strength))
     node_rank = rank[nodes].tolist()
     sets = UnionFind(len(nodes))
     parent = sets.parent  # the loop below finds inline: a method call per pair costs too much
@@ -136,7 +147,7 @@ def group_passages(
     # The hot loop of a reuse-heavy corpus (millions of pairs, most of them
     # inside a group already): pairs in order as two plain lists, finds
     # inlined with path halving.
-    ordered_left, ordered_right = local[: len(verified)][order].tolist(), local[len(verified) :][order].tolist()
+    ordered_left, ordered_right = node_of[verified.left[order]].tolist(), node_of[verified.right[order]].tolist()
     for x, y in zip(ordered_left, ordered_right):
         a = x
         while parent[a] != a:
@@ -155,7 +166,9 @@ def group_passages(
                 continue
         parent[b] = a
         representative[a] = ra if node_rank[ra] <= node_rank[rb] else rb
-    roots = np.array([sets.find(x) for x in range(len(nodes))], dtype=np.int64)
+    roots = np.array(parent, dtype=np.int64)
+    while not np.array_equal(up := roots[roots], roots):  # every node straight to its root
+        roots = up
     labels = np.full(n, -1, dtype=np.int64)
     labels[nodes] = nodes[roots]  # a group is named by one of its passages
     counts = np.bincount(roots, minlength=len(nodes))

@@ -33,6 +33,10 @@ PASSAGE_KINDS = ("paragraph", "window", "bridge")
 # break belongs to it, so paragraphs start stripped.
 _NEWLINE = r"(?:\r\n|\r(?!\n)|\n)"
 _PARAGRAPH_BREAK = re.compile(rf"{_NEWLINE}(?:(?:[^\S\r\n]*{_NEWLINE})+|(?=[ \t\u3000]{{2,}}\S|\t\S))\s*")
+# The same for text without a CR, where a line break is "\n" alone: a pattern
+# that starts with one literal character is scanned for ten times faster
+# than one that starts with a choice.
+_PARAGRAPH_BREAK_LF = re.compile(r"\n(?:(?:[^\S\r\n]*\n)+|(?=[ \t\u3000]{2,}\S|\t\S))\s*")
 # A sentence ends at . ! ? or an ellipsis (with closing quotes or brackets),
 # then space, then something a sentence starts with: a capital, a digit, an
 # opening quote or bracket, or a letter of a script without case (CJK,
@@ -100,7 +104,8 @@ def paragraph_spans(text: str) -> list[tuple[int, int]]:
     """Half-open spans of the paragraphs of ``text``, without surrounding space."""
     spans = []
     start = len(text) - len(text.lstrip())
-    for m in _PARAGRAPH_BREAK.finditer(text, start):
+    breaks = _PARAGRAPH_BREAK if "\r" in text else _PARAGRAPH_BREAK_LF
+    for m in breaks.finditer(text, start):
         end = m.start()
         while end > start and text[end - 1].isspace():
             end -= 1

@@ -239,3 +239,14 @@ def test_real_wire_copy_paragraphs_start_at_indents(reuters_docs):
             assert not re.search(r"\n {2,}\S", text[s:e])
         checked += 1
     assert checked > 100
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.sampled_from(["a", "B", ".", " ", "\t", "\n", "\u3000", "\u00a0", "\u2028", "\x85"]),
+               max_size=60))
+def test_paragraphs_of_text_without_cr_are_those_of_the_general_rule(text):
+    # Text without a CR takes a faster pattern of its own: it must break
+    # exactly where the pattern for every kind of line break does.
+    from dedup.segment import _PARAGRAPH_BREAK, _PARAGRAPH_BREAK_LF
+
+    assert [m.span() for m in _PARAGRAPH_BREAK_LF.finditer(text)] == [m.span() for m in _PARAGRAPH_BREAK.finditer(text)]
