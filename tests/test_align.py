@@ -6,6 +6,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from dedup import normalize, tokenize_batch
+from dedup.normalize import texts_for_tokens
 from dedup.align import AlignDoc, align_pair
 
 REUSED = (
@@ -174,3 +175,30 @@ def test_a_reflowed_lightly_edited_whole_article_aligns_end_to_end():
     (al,) = found
     assert al.a_end - al.a_start > 0.95 * len(original.strip())
     assert al.b_end - al.b_start > 0.95 * len(resent)
+
+
+def _names_and_numbers_token_by_token(doc: AlignDoc) -> tuple[list[bool], list[bool]]:
+    """The rule of AlignDoc.names and .numbers, written as a loop over tokens."""
+    text, names, numbers = doc.text, [], []
+    for s, e in zip(doc.starts.tolist(), doc.ends.tolist()):
+        numbers.append(text[s:e].isdigit())
+        name = False
+        if text[s].isupper() and not text[s:e].isupper():
+            p = s - 1
+            while p >= 0 and (text[p].isspace() or text[p] in "\"'(<"):
+                p -= 1
+            name = p >= 0 and text[p] not in ".!?:"
+        names.append(name)
+    return names, numbers
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(list("aZ7 .:!?\"'(<\n\t") + ["McD", "ǅ", "Ünited", "é", "Ⅻ", "３", "٣", "½",
+                                                               "\u00a0", "“", "\x1c", "İ", "ß"]), max_size=40).map("".join))
+def test_names_and_numbers_are_the_token_by_token_rule(text):
+    # Vectorised over characters: must agree with str.isupper/isdigit of each token.
+    tokens = tokenize_batch(texts_for_tokens([text]))
+    doc = AlignDoc.from_batch("d", text, tokens, 0)
+    names, numbers = _names_and_numbers_token_by_token(doc)
+    assert doc.names.tolist() == names
+    assert doc.numbers.tolist() == numbers

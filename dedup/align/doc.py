@@ -35,26 +35,47 @@ class AlignDoc:
         return sentence_spans(self.text)
 
     @cached_property
+    def _codes(self) -> tuple[np.ndarray, np.ndarray | None]:
+        """The text's characters as codes below 128 (others as 127), and the
+        other characters' numbers in their sorted distinct list (None for ASCII)."""
+        if self.text.isascii():
+            return np.frombuffer(self.text.encode("ascii"), dtype=np.uint8), None
+        codes = np.frombuffer(self.text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+        return np.minimum(codes, 127).astype(np.uint8), codes
+
+    def _flags(self, test: str) -> np.ndarray:
+        """``_CHAR_TESTS[test]`` of every character of the text, as a bool array."""
+        ascii_codes, codes = self._codes
+        out = _ASCII_FLAGS[test][ascii_codes]
+        if codes is not None and (wide := codes >= 128).any():
+            # A text has few distinct characters outside ASCII: each is tested once.
+            distinct, where = np.unique(codes[wide], return_inverse=True)
+            check = _CHAR_TESTS[test]
+            out[wide] = np.array([check(chr(c)) for c in distinct.tolist()], dtype=bool)[where]
+        return out
+
+    @cached_property
     def numbers(self) -> np.ndarray:
-        """Which tokens are numbers."""
-        return np.fromiter(
-            (self.text[s:e].isdigit() for s, e in zip(self.starts.tolist(), self.ends.tolist())),
-            dtype=bool, count=len(self.starts),
-        )
+        """Which tokens are numbers (``str.isdigit`` of the token)."""
+        nondigit = np.concatenate(([0], np.cumsum(~self._flags("isdigit"))))
+        return (nondigit[self.ends] == nondigit[self.starts]) & (self.ends > self.starts)
 
     @cached_property
     def names(self) -> np.ndarray:
         """Which tokens are names: capitalised words, not all capitals, that
         do not start a sentence."""
-        text = self.text
-        out = np.zeros(len(self.starts), dtype=bool)
-        for k, (s, e) in enumerate(zip(self.starts.tolist(), self.ends.tolist())):
-            if text[s].isupper() and not text[s:e].isupper():
-                p = s - 1
-                while p >= 0 and (text[p].isspace() or text[p] in "\"'(<"):
-                    p -= 1
-                out[k] = p >= 0 and text[p] not in ".!?:"
-        return out
+        starts, ends, flags = self.starts, self.ends, self._flags
+        if not len(starts):
+            return np.zeros(0, dtype=bool)
+        # ``str.isupper`` of a token: no lower- or title-case letter, and an upper-case one.
+        lower = np.concatenate(([0], np.cumsum(flags("islower") | flags("istitle_only"))))
+        capitalised = flags("isupper")[starts] & (lower[ends] > lower[starts])
+        # The character before the token, past spaces and opening quotes.
+        passed = flags("isspace") | flags("opens")
+        before = np.maximum.accumulate(np.where(passed, -1, np.arange(len(passed))))
+        previous = np.where(starts > 0, before[np.maximum(starts - 1, 0)], -1)
+        ends_sentence = flags("ends_sentence")
+        return capitalised & (previous >= 0) & ~ends_sentence[np.maximum(previous, 0)]
 
     @cached_property
     def figures(self) -> tuple[np.ndarray, list[str]]:
@@ -135,3 +156,20 @@ def _token_span(doc: AlignDoc, start: int, end: int) -> tuple[int, int]:
 
 def _tokens_in(doc: AlignDoc, start: int, end: int) -> int:
     return int(np.searchsorted(doc.starts, end) - np.searchsorted(doc.starts, start))
+
+
+# Per-character tests, as ``str`` methods of one character, for every
+# character of a text at once: token tests (``str.isdigit`` of a token, or
+# ``str.isupper``, which is "no lower- or title-case character and an
+# upper-case one") become sums over runs of characters, not a Python loop.
+_CHAR_TESTS = {
+    "isdigit": str.isdigit,
+    "isupper": str.isupper,
+    "islower": str.islower,
+    "istitle_only": lambda c: c.istitle() and not c.isupper(),
+    "isspace": str.isspace,
+    "opens": lambda c: c in "\"'(<",
+    "ends_sentence": lambda c: c in ".!?:",
+}
+_ASCII_FLAGS = {name: np.array([test(chr(c)) for c in range(128)], dtype=bool) for name, test in _CHAR_TESTS.items()}
+
