@@ -203,7 +203,7 @@ def write_provenance(result: ProvenanceResult, out: TextIO, fmt: str = "markdown
         json.dump(payload, out, ensure_ascii=False, indent=1)
         out.write("\n")
     elif fmt == "jsonl":
-        for record in result.report.to_dict()["documents"]:
+        for record in result.report.document_records():
             out.write(json.dumps(record, ensure_ascii=False) + "\n")
         _write_trace_record(result.ingest, out)
     elif fmt == "html":
