@@ -16,8 +16,10 @@ position.
 from __future__ import annotations
 
 import tempfile
+from collections import deque
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
-from typing import IO, Iterable, Iterator, Sequence
+from typing import IO, Callable, Iterable, Iterator, Sequence, TypeVar
 
 import numpy as np
 
@@ -27,6 +29,8 @@ from .normalize import texts_for_tokens, tokenize_batch
 from .options import SegmentOptions
 from .segment import Passages, segment_batch
 from .sign import Scheme, Signatures, document_anchors, sign_batch
+
+T = TypeVar("T")
 
 __all__ = ["SignOptions", "SignedBatch", "KeyPartitions", "CorpusIndex", "sign_documents", "index_batch", "gather_signed",
            "passage_rank"]
@@ -221,19 +225,43 @@ class KeyPartitions:
 
     def partitions(self) -> Iterator[np.ndarray]:
         """Each part's keys, sorted; every part is released once given."""
-        for part in range(self.PARTITIONS):
-            pieces = self._pending[part]
-            handle = self._files[part]
-            if handle is not None:
-                handle.seek(0)
-                pieces = [np.frombuffer(handle.read(), dtype=np.uint64), *pieces]
-                handle.close()
-            self._pending[part], self._files[part] = [], None
-            if pieces:
-                keys = np.concatenate(pieces)
-                del pieces
-                keys.sort()
-                yield keys
+        return self.map_partitions(lambda keys: keys)
+
+    def map_partitions(self, fn: Callable[[np.ndarray], T], threads: int = 1) -> Iterator[T]:
+        """``fn`` of each part's sorted keys, in part order, with up to
+        ``threads`` parts read, sorted and worked on at once (numpy's sorts
+        and array operations release the GIL). Every part is released once
+        worked on."""
+        def work(part: int) -> T | None:
+            keys = self._take(part)
+            return None if keys is None else fn(keys)
+
+        with ThreadPoolExecutor(max_workers=max(1, threads)) as pool:
+            pending: deque[Future[T | None]] = deque()
+            for part in range(self.PARTITIONS):
+                pending.append(pool.submit(work, part))
+                if len(pending) >= max(1, threads):
+                    if (done := pending.popleft().result()) is not None:
+                        yield done
+            while pending:
+                if (done := pending.popleft().result()) is not None:
+                    yield done
+
+    def _take(self, part: int) -> np.ndarray | None:
+        """One part's keys, sorted, and gone from here."""
+        pieces = self._pending[part]
+        handle = self._files[part]
+        if handle is not None:
+            handle.seek(0)
+            pieces = [np.frombuffer(handle.read(), dtype=np.uint64), *pieces]
+            handle.close()
+        self._pending[part], self._files[part] = [], None
+        if not pieces:
+            return None
+        keys = np.concatenate(pieces)
+        del pieces
+        keys.sort()
+        return keys
 
 
 def gather_signed(batches: Iterable[SignedBatch]) -> CorpusIndex:

@@ -403,9 +403,10 @@ def document_pairs(index: CorpusIndex, candidates: Candidates, options: AnchorOp
         # anchors, and a pair's shared anchors are all in one part of the
         # pairs. A million articles share hundreds of millions of anchors.
         shared = KeyPartitions(shift=max(0, (n * n).bit_length() - 4))
-        for part in index.anchors.partitions():
-            shared.add(_sharing_codes(part, n, options.max_df).astype(np.uint64))
-        codes.extend(_runs_at_least(part, options.min_shared).astype(np.int64) for part in shared.partitions())
+        for found in index.anchors.map_partitions(lambda part: _sharing_codes(part, n, options.max_df), threads=2):
+            shared.add(found.astype(np.uint64))
+        codes.extend(shared.map_partitions(lambda part: _runs_at_least(part, options.min_shared).astype(np.int64),
+                                           threads=2))
     left, right = split_pair_codes(sorted_unique(np.concatenate(codes)), n)
     # Order by document ids, never by document numbers (which follow input order).
     by_id = np.empty(n, dtype=np.int64)
