@@ -37,10 +37,14 @@ def _same_figures(a: str, b: str) -> bool:
 
 def near_duplicates(
     documents: Mapping[str, Document], alignments: Sequence[Alignment], excluded: set[int], coverage: float,
-    min_similarity: float,
+    min_similarity: float, text_sizes: Mapping[str, int] | None = None,
 ) -> dict[str, list[NearDuplicate]]:
     """Pairs whose aligned text, apart from the ``excluded`` nodes, covers most
-    of both documents and is at least ``min_similarity`` alike."""
+    of both documents and is at least ``min_similarity`` alike. ``text_sizes``
+    (each document's length without surrounding space), where given, spares
+    reading the texts of pairs that cover too little."""
+    if text_sizes is None:
+        text_sizes = {d: len(documents[d].text.strip()) for al in alignments for d in (al.a, al.b)}
     by_pair: dict[tuple[str, str], list[int]] = defaultdict(list)
     for k, al in enumerate(alignments):
         if 2 * k in excluded:  # node ids: 2k is the a side, 2k+1 the b side
@@ -58,7 +62,7 @@ def near_duplicates(
             weighted, total = weighted + al.similarity * size, total + size
         fractions = []
         for d in (x, y):
-            text_size = len(documents[d].text.strip()) or 1
+            text_size = text_sizes[d] or 1
             fractions.append(sum(e - s for s, e in merge_spans(cover[d])) / text_size)
         # Two fills of one form (a rates table at noon and at two, two hog
         # markets) cover each other whole but differ in their figures.

@@ -258,7 +258,14 @@ def build_provenance(
         raise ParameterError(f"near_duplicate_coverage must be in (0, 1], got {near_duplicate_coverage}")
     if not 0.0 <= near_duplicate_similarity <= 1.0:
         raise ParameterError(f"near_duplicate_similarity must be in [0, 1], got {near_duplicate_similarity}")
-    dates = {doc_id: document_date(doc) for doc_id, doc in documents.items()}
+    # One read of each document for what the report needs of them all (most
+    # documents of a large corpus have no span: their text is not read again).
+    dates: dict[str, tuple[str | None, str | None]] = {}
+    sources: dict[str, str | None] = {}
+    lengths: dict[str, tuple[int, int]] = {}  # (length, length without surrounding space)
+    for doc_id, doc in documents.items():
+        dates[doc_id], sources[doc_id] = document_date(doc), doc.source
+        lengths[doc_id] = (len(doc.text), len(doc.text.strip()))
     iso_dates = {doc_id: d[0] for doc_id, d in dates.items()}
     spans, all_drafts, edges = _clusters(alignments, min_overlap)
     composite = _composite(all_drafts)
@@ -266,7 +273,7 @@ def build_provenance(
     clusters: list[ReuseCluster] = []
     per_doc: dict[str, list[tuple[ReusedSpan, int]]] = defaultdict(list)
     for number, draft in enumerate(drafts, 1):
-        cluster = _make_cluster(f"c{number:06d}", draft, documents, dates, boilerplate_documents)
+        cluster = _make_cluster(f"c{number:06d}", draft, sources, dates, boilerplate_documents)
         clusters.append(cluster)
         for doc_id, span, priority in _cluster_spans(cluster, draft, spans, edges, alignments, iso_dates):
             per_doc[doc_id].append((span, priority))
@@ -274,9 +281,11 @@ def build_provenance(
     # near-duplicates; one text carried whole by many (a notice re-sent every day with the
     # same figures) does: it is boilerplate as a source of reuse, but still the same article.
     excluded = {n for i in composite for n in all_drafts[i].nodes}
-    near = near_duplicates(documents, alignments, excluded, near_duplicate_coverage, near_duplicate_similarity)
+    near = near_duplicates(documents, alignments, excluded, near_duplicate_coverage, near_duplicate_similarity,
+                           text_sizes={doc_id: size[1] for doc_id, size in lengths.items()})
     reports = tuple(
-        _document_report(doc_id, documents[doc_id], dates[doc_id], per_doc.get(doc_id, []), near.get(doc_id, []))
+        _document_report(doc_id, documents, lengths[doc_id][0], sources[doc_id], dates[doc_id],
+                         per_doc.get(doc_id, []), near.get(doc_id, []))
         for doc_id in sorted(documents)
     )
     return ProvenanceReport(reports, tuple(clusters))
@@ -309,11 +318,11 @@ def _covered_by_wider(member: ClusterMember, stretches: list[tuple[int, int, int
 
 
 def _make_cluster(
-    cluster_id: str, draft: _Draft, documents: Mapping[str, Document],
+    cluster_id: str, draft: _Draft, sources_of: Mapping[str, str | None],
     dates: Mapping[str, tuple[str | None, str | None]], boilerplate_documents: int,
 ) -> ReuseCluster:
     carriers = sorted({m.doc for m in draft.members})
-    sources = {documents[d].source for d in carriers if documents[d].source}
+    sources = {sources_of[d] for d in carriers if sources_of[d]}
     boilerplate = len(carriers) >= boilerplate_documents or len(sources) >= boilerplate_documents
     origin = earliest({d: dates[d][0] for d in carriers})
     return ReuseCluster(cluster_id, boilerplate, origin, draft.members)
@@ -388,11 +397,12 @@ def _joined(kept: ReusedSpan, covered: ReusedSpan) -> ReusedSpan:
 
 
 def _document_report(
-    doc_id: str, doc: Document, date: tuple[str | None, str | None],
-    spans: list[tuple[ReusedSpan, int]], near: list[NearDuplicate],
+    doc_id: str, documents: Mapping[str, Document], length: int, source: str | None,
+    date: tuple[str | None, str | None], spans: list[tuple[ReusedSpan, int]], near: list[NearDuplicate],
 ) -> DocumentReport:
     taken: list[tuple[int, int]] = []
     kept: list[ReusedSpan] = []
+    text = documents[doc_id].text if spans else ""
     for span, _ in sorted(spans, key=lambda sp: (sp[1], -(sp[0].end - sp[0].start), sp[0].start, sp[0].cluster)):
         # Where a stronger span already covers most of this one, its matches
         # still belong to that text: they join the covering span's matches.
@@ -401,13 +411,12 @@ def _document_report(
             if 2 * overlap >= span.end - span.start and not other.boilerplate:
                 kept[i] = _joined(other, span)
         for s, e in subtract_spans((span.start, span.end), taken):
-            if doc.text[s:e].strip():
+            if text[s:e].strip():
                 kept.append(replace(span, start=s, end=e))
         taken = merge_spans(taken + [(span.start, span.end)])
     kept.sort(key=lambda s: (s.start, s.end))
     covered = sum(s.end - s.start for s in kept)
-    length = len(doc.text)
     return DocumentReport(
-        doc_id, date[0], doc.source, length, round(covered / length, 4) if length else 0.0,
+        doc_id, date[0], source, length, round(covered / length, 4) if length else 0.0,
         tuple(sorted(near, key=lambda n: (-n.similarity, n.doc))), tuple(kept), date[1],
     )
