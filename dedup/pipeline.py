@@ -342,8 +342,14 @@ def _pair_batches(pairs: DocumentPairs, order: np.ndarray, doc_ids: Sequence[str
                   ) -> Iterator[list[tuple[Document, Document]]]:
     for lo in range(0, len(order), _PAIRS_PER_BATCH):
         chosen = order[lo : lo + _PAIRS_PER_BATCH]
-        yield [(documents[doc_ids[a]], documents[doc_ids[b]])
-               for a, b in zip(pairs.left[chosen].tolist(), pairs.right[chosen].tolist())]
+        # One object per document in a batch, however many of its pairs: a
+        # store reads a document on disk anew at each lookup, and the batch
+        # is pickled to a worker with each distinct object once.
+        batch: dict[int, Document] = {}
+        for k in np.unique(pairs.left[chosen]).tolist() + np.unique(pairs.right[chosen]).tolist():
+            if k not in batch:
+                batch[k] = documents[doc_ids[k]]
+        yield [(batch[a], batch[b]) for a, b in zip(pairs.left[chosen].tolist(), pairs.right[chosen].tolist())]
 
 
 def find_provenance(
