@@ -133,11 +133,13 @@ def _is_template(a: AlignDoc, b: AlignDoc, ta0: int, ta1: int, tb0: int, tb1: in
     anywhere (so moved sentences and a name written in capitals do not count
     against a copy; a figure counts whole, "1.6190" is not "1.6195")."""
     for x, x0, x1, y, y0, y1 in ((a, ta0, ta1, b, tb0, tb1), (b, tb0, tb1, a, ta0, ta1)):
-        names = np.unique(x.hashes[x0:x1][x.names[x0:x1]])
+        # Sets, not np.unique/np.isin: a stretch has a few dozen names, and
+        # this runs for every stretch found.
+        names = set(x.hashes[x0:x1][x.names[x0:x1]].tolist())
         figures = _figures_in(x, x0, x1)
         total = len(names) + len(figures)
         if total >= TEMPLATE_MIN_FACTS:
-            kept = int(np.isin(names, y.hashes[y0:y1]).sum()) + len(figures & _figures_in(y, y0, y1))
+            kept = len(names.intersection(y.hashes[y0:y1].tolist())) + len(figures & _figures_in(y, y0, y1))
             if kept < TEMPLATE_FACT_SHARE * total:
                 return True
     return False
