@@ -35,23 +35,25 @@ class AlignDoc:
         return sentence_spans(self.text)
 
     @cached_property
-    def _codes(self) -> tuple[np.ndarray, np.ndarray | None]:
-        """The text's characters as codes below 128 (others as 127), and the
-        other characters' numbers in their sorted distinct list (None for ASCII)."""
+    def _codes(self) -> tuple[np.ndarray, np.ndarray | None, list[str], np.ndarray | None]:
+        """The text's characters as codes below 128 (others as 127); where
+        there are others, where they are, the distinct ones, and which of
+        those each one is."""
         if self.text.isascii():
-            return np.frombuffer(self.text.encode("ascii"), dtype=np.uint8), None
+            return np.frombuffer(self.text.encode("ascii"), dtype=np.uint8), None, [], None
         codes = np.frombuffer(self.text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
-        return np.minimum(codes, 127).astype(np.uint8), codes
+        wide = codes >= 128
+        distinct, which = np.unique(codes[wide], return_inverse=True)
+        return np.minimum(codes, 127).astype(np.uint8), wide, [chr(c) for c in distinct.tolist()], which
 
     def _flags(self, test: str) -> np.ndarray:
         """``_CHAR_TESTS[test]`` of every character of the text, as a bool array."""
-        ascii_codes, codes = self._codes
+        ascii_codes, wide, distinct, which = self._codes
         out = _ASCII_FLAGS[test][ascii_codes]
-        if codes is not None and (wide := codes >= 128).any():
+        if distinct:
             # A text has few distinct characters outside ASCII: each is tested once.
-            distinct, where = np.unique(codes[wide], return_inverse=True)
             check = _CHAR_TESTS[test]
-            out[wide] = np.array([check(chr(c)) for c in distinct.tolist()], dtype=bool)[where]
+            out[wide] = np.array([check(c) for c in distinct], dtype=bool)[which]
         return out
 
     @cached_property
