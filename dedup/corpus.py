@@ -89,7 +89,15 @@ def index_batch(signed: SignedBatch) -> SignedBatch:
     narrow = np.int32 if len(p) == 0 or int(p.end.max()) < 2**31 else np.int64
     passages = Passages(*(getattr(p, f).astype(narrow) for f in _PASSAGE_FIELDS[:-1]), p.kind)
     narrowed = signed.signatures.bbit(8)
-    return replace(signed, passages=passages, signatures=replace(narrowed, sizes=narrowed.sizes.astype(np.int32)))
+    anchors = signed.anchors
+    if anchors is not None:
+        # In (shingle, document) order, the order the corpus index keeps them
+        # in: sorted here, where the batch was signed, they need no sort where
+        # all batches are gathered.
+        order = np.lexsort((anchors[0], anchors[1]))
+        anchors = (anchors[0][order], anchors[1][order])
+    return replace(signed, passages=passages, signatures=replace(narrowed, sizes=narrowed.sizes.astype(np.int32)),
+                   anchors=anchors)
 
 
 @dataclass(frozen=True, eq=False)
@@ -203,8 +211,10 @@ class KeyPartitions:
         return self._count
 
     def add(self, keys: np.ndarray) -> None:
-        """Add keys (any order)."""
-        keys = np.sort(keys.astype(np.uint64, copy=False))
+        """Add keys (any order; sorted ones are not sorted again)."""
+        keys = keys.astype(np.uint64)  # a copy: the parts keep views of it
+        if len(keys) > 1 and not (keys[1:] >= keys[:-1]).all():
+            keys.sort()
         # Keys at or above the last boundary all go to the last part.
         bounds = np.searchsorted(keys, np.arange(1, self.PARTITIONS, dtype=np.uint64) << np.uint64(self.shift))
         self._count += len(keys)
