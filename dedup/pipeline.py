@@ -50,7 +50,7 @@ T = TypeVar("T")
 
 __all__ = [
     "Params", "Progress", "ClusterResult", "ProvenanceResult", "align_documents", "find_clusters",
-    "cluster_files", "find_provenance", "provenance_files", "default_jobs",
+    "cluster_files", "find_provenance", "provenance_files", "default_jobs", "provenance_of_index",
 ]
 
 class Progress(Protocol):
@@ -328,6 +328,24 @@ def find_provenance(
     """
     jobs = _check_jobs(jobs)
     index, store = _index(documents, params, jobs, progress, anchors=True)
+    return provenance_of_index(index, store, params, jobs=jobs, progress=progress, ingest=ingest)
+
+
+def provenance_of_index(
+    index: CorpusIndex,
+    store: Mapping[str, Document],
+    params: Params = Params(),
+    *,
+    jobs: int = 1,
+    progress: Progress | None = None,
+    ingest: IngestReport | None = None,
+    aligned: Mapping[tuple[str, str], Sequence[Alignment]] | None = None,
+) -> ProvenanceResult:
+    """:func:`find_provenance` from a gathered corpus index (with anchors) and
+    its documents. ``aligned`` holds pairs (by document ids, in pair order)
+    aligned before, with their alignments: alignment is a pure step of the two
+    documents, so they are taken as they are (the archive keeps them)."""
+    jobs = _check_jobs(jobs)
     _, candidates, stats = _clusters(index, params, progress)
     _step(progress, "pairs")
     index = replace(index, signatures=None, rank=index.rank[:0])  # 2 GB at a million articles, not needed now
@@ -337,8 +355,13 @@ def find_provenance(
     alignments: list[Alignment] = []
     _step(progress, "align", 0, len(pairs))
     batches = _pair_batches(pairs, doc_ids, store)
+    if aligned:  # each batch travels with what is known of it, never with all that is
+        batches = ((b, {k: aligned[k] for k in ((x.id, y.id) for x, y in b) if k in aligned}) for b in batches)
+        align = _align_unknown
+    else:
+        align = align_documents
     done = 0
-    for found in _parallel_map(align_documents, batches, jobs, params.align):
+    for found in _parallel_map(align, batches, jobs, params.align):
         alignments.extend(found)
         done = min(len(pairs), done + _PAIRS_PER_BATCH)
         _step(progress, "align", done, len(pairs))
@@ -350,6 +373,17 @@ def find_provenance(
                               min_overlap=options.min_overlap)
     stats.update(document_pairs=len(pairs), alignments=len(alignments), reuse_clusters=len(report.clusters))
     return ProvenanceResult(report, store, stats, ingest or IngestReport(), params)
+
+
+def _align_unknown(item: tuple[Sequence[tuple[Document, Document]], Mapping[tuple[str, str], Sequence[Alignment]]],
+                   options: AlignOptions) -> list[Alignment]:
+    """:func:`align_documents` of the pairs not in ``aligned``; the alignments of all, in pair order."""
+    pairs, aligned = item
+    unknown = [(a, b) for a, b in pairs if (a.id, b.id) not in aligned]
+    found: dict[tuple[str, str], list[Alignment]] = {(a.id, b.id): [] for a, b in unknown}
+    for al in align_documents(unknown, options):
+        found[(al.a, al.b)].append(al)
+    return [al for a, b in pairs for al in (aligned.get((a.id, b.id)) or found.get((a.id, b.id), []))]
 
 
 def _over_files(run: Callable[..., T], inputs: Iterable[str | Path], params: Params, skip_bad: bool, jobs: int,

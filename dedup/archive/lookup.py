@@ -1,0 +1,130 @@
+"""The pairs a batch of new documents makes with the archive, found through
+the archive's postings (band keys, anchors), never by loading them whole.
+
+A new document is paired as :func:`dedup.index.document_pairs` would pair it
+in a batch run over the archive and the batch together:
+
+- through anchors, exactly: an anchor counts when at most ``anchor_max_df``
+  documents carry it in the archive and the batch together (the archive's
+  carriers are counted up to ``anchor_max_df + 1`` through the index), and a
+  pair needs ``anchor_min_shared`` such anchors;
+- through LSH, exactly where a band's bucket holds at most ``max_bucket``
+  passages. In a larger bucket (boilerplate carried by hundreds of articles)
+  a batch run pairs each passage with its ``max_bucket`` neighbours in the
+  order of document ids, which depends on the whole corpus; here the new
+  passages meet the bucket's ``max_bucket`` oldest archived carriers
+  instead. The archive's report runs the corpus-wide steps again, so it is
+  exact either way; the difference shows only in what ``add`` reports.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from dataclasses import dataclass, replace
+from typing import Sequence
+
+import numpy as np
+
+from ..corpus import SignedBatch, gather_signed
+from ..hashing import pair_codes, sorted_unique, split_pair_codes
+from ..index import anchor_pairs, band_keys, find_candidates
+from ..pipeline import Params
+from .rows import as_sql_keys
+
+__all__ = ["BatchPairs", "batch_pairs", "band_keys_of"]
+
+_NO_LIMIT = 1 << 62
+
+
+@dataclass(frozen=True, eq=False)
+class BatchPairs:
+    """Document pairs of a batch: ``(left[i], right[i])`` index ``ids`` (the new
+    documents first, then archived ones); each pair has a new document."""
+
+    ids: tuple[str, ...]
+    nums: tuple[int, ...]  # archive number of each archived document of ``ids`` (new ones: -1)
+    left: np.ndarray
+    right: np.ndarray
+
+
+def band_keys_of(signed: SignedBatch, params: Params) -> np.ndarray:
+    """(passages x bands) band keys of an indexed batch, as :func:`dedup.index.find_candidates` makes them."""
+    bands, rows = params.lsh.bands
+    return band_keys(signed.signatures.values, bands, rows)
+
+
+def _probe(db: sqlite3.Connection, keys: Sequence[int]) -> None:
+    db.execute("CREATE TEMP TABLE IF NOT EXISTS probe(key INTEGER PRIMARY KEY)")
+    db.execute("DELETE FROM temp.probe")
+    db.executemany("INSERT OR IGNORE INTO temp.probe VALUES (?)", ((k,) for k in keys))
+
+
+def _carriers(db: sqlite3.Connection, table: str, column: str, keys: Sequence[int], cap: int) -> np.ndarray:
+    """(key, doc) of the archived carriers of ``keys``: the ``cap`` oldest of each key."""
+    _probe(db, keys)
+    rows = db.execute(
+        f"SELECT p.key, t.doc FROM temp.probe p JOIN {table} t ON t.{column} = p.key AND t.doc <= "
+        f"coalesce((SELECT doc FROM {table} x WHERE x.{column} = p.key ORDER BY doc LIMIT 1 OFFSET ?), ?)",
+        (cap - 1, _NO_LIMIT)).fetchall()
+    return np.array(rows, dtype=np.int64).reshape(-1, 2)
+
+
+def batch_pairs(db: sqlite3.Connection, new: Sequence[SignedBatch], params: Params, load_signed,
+                exclude: set[int] = frozenset()) -> BatchPairs:  # type: ignore[assignment]
+    """The pairs of the new documents (indexed batches, with anchors) with each
+    other and with the archive. ``load_signed(nums)`` gives archived documents'
+    ids and indexed batch; archived documents in ``exclude`` take no part."""
+    new_ids = tuple(i for b in new for i in b.doc_ids)
+    n_new = len(new_ids)
+    keys = np.concatenate([band_keys_of(b, params).ravel() for b in new]) if new else np.zeros(0, np.uint64)
+    lsh = _carriers(db, "band_keys", "key", as_sql_keys(sorted_unique(keys)), params.max_bucket)
+    lsh_docs = sorted(set(lsh[:, 1].tolist()) - exclude)
+    anchors_new = _new_anchors(new)
+    stored = _carriers(db, "anchors", "shingle", sorted_unique(anchors_new[1]).tolist(), params.anchor_max_df + 1)
+    stored = stored[~np.isin(stored[:, 1], list(exclude))] if exclude else stored
+    anchor_docs = sorted(set(stored[:, 1].tolist()) - set(lsh_docs))
+    nums = tuple([-1] * n_new + lsh_docs + anchor_docs)
+    local = {num: n_new + k for k, num in enumerate(lsh_docs + anchor_docs)}
+    stored_ids, stored_signed = load_signed(lsh_docs)
+    ids = new_ids + tuple(stored_ids) + tuple(load_signed(anchor_docs, ids_only=True)[0])
+    n = len(ids)
+    codes = [_lsh_codes(new, stored_signed, params, n_new, n)]
+    groups = np.concatenate([anchors_new[0], np.array([local[d] for d in stored[:, 1].tolist()], dtype=np.int64)])
+    hashes = np.concatenate([anchors_new[1].astype(np.int64), stored[:, 0]])
+    keep = _rare(hashes, params.anchor_max_df)
+    found = anchor_pairs(groups[keep], hashes[keep], max_df=params.anchor_max_df, min_shared=params.anchor_min_shared)
+    codes.append(pair_codes(found.left, found.right, n))
+    left, right = split_pair_codes(sorted_unique(np.concatenate(codes)), n)
+    with_new = (left < n_new) | (right < n_new)
+    return BatchPairs(ids, nums, left[with_new], right[with_new])
+
+
+def _new_anchors(new: Sequence[SignedBatch]) -> tuple[np.ndarray, np.ndarray]:
+    """(local document, shingle) of every new document's anchors."""
+    docs, hashes, offset = [], [], 0
+    for b in new:
+        assert b.anchors is not None
+        docs.append(b.anchors[0] + offset)
+        hashes.append(b.anchors[1])
+        offset += len(b.doc_ids)
+    if not docs:
+        return np.zeros(0, np.int64), np.zeros(0, np.uint32)
+    return np.concatenate(docs).astype(np.int64), np.concatenate(hashes)
+
+
+def _rare(hashes: np.ndarray, max_df: int) -> np.ndarray:
+    """Mask of the incidences whose anchor at most ``max_df`` documents carry in all
+    (the archive's carriers came counted up to ``max_df + 1``)."""
+    _, inverse, counts = np.unique(hashes, return_inverse=True, return_counts=True)
+    return counts[inverse] <= max_df
+
+
+def _lsh_codes(new: Sequence[SignedBatch], stored: SignedBatch | None, params: Params, n_new: int, n: int) -> np.ndarray:
+    """Codes of the document pairs with an LSH candidate passage pair, in local numbering."""
+    batches = [replace(b, anchors=None) for b in new]
+    if stored is not None and stored.doc_ids:
+        batches.append(replace(stored, anchors=None))
+    index = gather_signed(batches)
+    candidates = find_candidates(index, params.lsh)
+    doc = index.passages.doc.astype(np.int64)
+    return pair_codes(doc[candidates.left], doc[candidates.right], n)
