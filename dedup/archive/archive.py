@@ -26,14 +26,14 @@ import json
 import os
 import sqlite3
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any, Iterable, Iterator, Mapping, Sequence
 
 import numpy as np
 
 from ..align import Alignment
-from ..corpus import SignedBatch, gather_signed, index_batch, sign_documents
+from ..corpus import KeyPartitions, SignedBatch, gather_signed, index_batch, sign_documents
 from ..errors import InputError, ParameterError
 from ..ingest import Document, IngestReport, Skipped, check_documents, read_documents
 from ..ingest.documents import split_location
@@ -46,7 +46,7 @@ from . import schema
 from .lookup import BatchPairs, band_keys_of, batch_pairs
 from .neighbourhood import Revision, neighbourhood_report
 from .rows import (
-    DOCUMENT_COLUMNS, alignments_blob, alignments_of, as_sql_keys, digest, document_of, document_row, signed_of,
+    ANCHOR_OFFSET, DOCUMENT_COLUMNS, alignments_blob, alignments_of, anchor_postings, band_postings, digest, document_of, document_row, signed_of,
     signed_rows,
 )
 
@@ -96,11 +96,12 @@ class Archive:
     """
 
     def __init__(self, path: str | os.PathLike[str], params: Params | Mapping[str, Any] | None = None, *,
-                 create: bool = False) -> None:
+                 create: bool = False, wait: float = schema.BUSY_TIMEOUT) -> None:
         self.path = str(path)
         given = ({n: getattr(params, n) for n in schema.MATCHING} if isinstance(params, Params)
                  else dict(params or {}))
-        self._db = schema.connect(path, create_missing=create)
+        self._db = schema.connect(path, create_missing=create, wait=wait)
+        self.wait = wait
         try:
             self.params = self._open(given, create)
         except BaseException:
@@ -119,10 +120,10 @@ class Archive:
     # -- transactions
 
     def _writing(self) -> _Transaction:
-        return _Transaction(self._db, self.path, "BEGIN IMMEDIATE")
+        return _Transaction(self._db, self.path, "BEGIN IMMEDIATE", self.wait)
 
     def _reading(self) -> _Transaction:
-        return _Transaction(self._db, self.path, "BEGIN")
+        return _Transaction(self._db, self.path, "BEGIN", self.wait)
 
     def close(self) -> None:
         """Close the file (a transaction in progress is rolled back)."""
@@ -150,7 +151,7 @@ class Archive:
     def _signed(self, nums: Sequence[int], ids_only: bool = False) -> tuple[list[str], SignedBatch | None]:
         """Ids and indexed batch of archived documents by number, in the order asked."""
         rows: dict[int, tuple] = {}
-        columns = "id" if ids_only else "id, passages, signatures, sizes, anchors"
+        columns = "id" if ids_only else "id, passages, signatures, sizes"
         for lo in range(0, len(nums), _CHUNK):
             part = nums[lo : lo + _CHUNK]
             marks = ",".join("?" * len(part))
@@ -280,19 +281,19 @@ class Archive:
             keys = band_keys_of(signed, self.params)
             doc_of_passage = signed.passages.doc
             rows = []
-            for k, (blobs, doc_id) in enumerate(zip(signed_rows(signed), signed.doc_ids)):
+            for blobs, doc_id in zip(signed_rows(signed), signed.doc_ids):
                 num += 1
                 nums[doc_id] = num
                 rows.append((num, batch, *document_row(documents[doc_id]), *blobs))
             db.executemany(f"INSERT INTO documents(num, batch, {', '.join(DOCUMENT_COLUMNS)}, passages, signatures, "
-                           f"sizes, anchors) VALUES ({','.join('?' * (6 + len(DOCUMENT_COLUMNS)))})", rows)
+                           f"sizes) VALUES ({','.join('?' * (5 + len(DOCUMENT_COLUMNS)))})", rows)
             first = num - len(signed.doc_ids) + 1
             postings = _postings(keys, doc_of_passage.astype(np.int64) + first)
             db.executemany("INSERT INTO band_keys VALUES (?, ?)", postings)
             anchor_docs, hashes = signed.anchors  # type: ignore[misc]
             order = np.lexsort((anchor_docs, hashes))
             db.executemany("INSERT INTO anchors VALUES (?, ?)",
-                           zip(hashes[order].astype(np.int64).tolist(), (anchor_docs[order] + first).tolist()))
+                           zip(anchor_postings(hashes[order]).tolist(), (anchor_docs[order] + first).tolist()))
         archived = dict(zip(run.pairs.ids, run.pairs.nums))
         num_of = {i: nums.get(i, archived.get(i, -1)) for i in archived}
         by_pair: dict[tuple[str, str], list[Alignment]] = {(a.id, b.id): [] for a, b in run.ordered}
@@ -314,15 +315,16 @@ class Archive:
                 raise ParameterError(f"the archive holds no article {missing[0]!r}"
                                      + (f" (and {len(missing) - 1} more)" if len(missing) > 1 else ""))
             nums = [found[i][0] for i in ids]
-            names, signed = self._signed(nums)
-            assert signed is not None
+            documents = self._documents(nums)
+            signed = index_batch(sign_documents(documents, self.params.sign_options(anchors=True)))
             keys = band_keys_of(signed, self.params)
             db = self._db
+            numbers = np.asarray(nums, dtype=np.int64)
             db.executemany("DELETE FROM band_keys WHERE key = ? AND doc = ?",
-                           _postings(keys, np.asarray(nums, dtype=np.int64)[signed.passages.doc.astype(np.int64)]))
+                           _postings(keys, numbers[signed.passages.doc.astype(np.int64)]))
             docs, hashes = signed.anchors  # type: ignore[misc]
             db.executemany("DELETE FROM anchors WHERE shingle = ? AND doc = ?",
-                           zip(hashes.astype(np.int64).tolist(), np.asarray(nums)[docs].tolist()))
+                           zip(anchor_postings(hashes).tolist(), numbers[docs].tolist()))
             db.executemany("DELETE FROM pairs WHERE a = ?", ((n,) for n in nums))
             db.executemany("DELETE FROM pairs WHERE b = ?", ((n,) for n in nums))
             db.executemany("DELETE FROM documents WHERE num = ?", ((n,) for n in nums))
@@ -335,6 +337,7 @@ class Archive:
             ids: dict[int, str] = {}
             _step(progress, "read")
             index = gather_signed(self._gathered(store, ids))
+            index = replace(index, anchors=self._anchors(np.fromiter(ids, dtype=np.int64, count=len(ids))))
             aligned = {}
             for a, b, blob in self._db.execute("SELECT a, b, alignments FROM pairs"):
                 aligned[(ids[a], ids[b])] = alignments_of(ids[a], ids[b], blob)
@@ -346,7 +349,7 @@ class Archive:
         """The archived documents in the order they were added, as indexed batches; each goes into ``store``."""
         after = 0
         while True:
-            rows = self._db.execute(f"SELECT num, {', '.join(DOCUMENT_COLUMNS)}, passages, signatures, sizes, anchors "
+            rows = self._db.execute(f"SELECT num, {', '.join(DOCUMENT_COLUMNS)}, passages, signatures, sizes "
                                     f"FROM documents WHERE num > ? ORDER BY num LIMIT ?", (after, _CHUNK)).fetchall()
             if not rows:
                 return
@@ -355,6 +358,17 @@ class Archive:
             store.add(document_of(r[1:width]) for r in rows)
             ids.update((r[0], r[1]) for r in rows)
             yield signed_of([r[1] for r in rows], (r[width:] for r in rows), self.params.scheme)
+
+    def _anchors(self, nums: np.ndarray) -> KeyPartitions:
+        """Every document's anchors as the corpus index holds them (keys ``shingle << 32 | document``,
+        numbering documents by their place in ``nums``, which is ascending), read in key order."""
+        parts = KeyPartitions()
+        cursor = self._db.execute("SELECT shingle, doc FROM anchors")
+        while rows := cursor.fetchmany(1 << 20):
+            found = np.array(rows, dtype=np.int64)
+            place = np.searchsorted(nums, found[:, 1]).astype(np.uint64)
+            parts.add(((found[:, 0] + ANCHOR_OFFSET).astype(np.uint64) << np.uint64(32)) | place)
+        return parts
 
     def _ingest(self, documents: int) -> IngestReport:
         """What reading left out across the batches still archived, as one run's report."""
@@ -395,14 +409,14 @@ class _Run:
 class _Transaction:
     """One SQLite transaction: committed when the block ends, rolled back when it raises."""
 
-    def __init__(self, db: sqlite3.Connection, path: str, begin: str) -> None:
-        self.db, self.path, self.begin = db, path, begin
+    def __init__(self, db: sqlite3.Connection, path: str, begin: str, wait: float) -> None:
+        self.db, self.path, self.begin, self.wait = db, path, begin, wait
 
     def __enter__(self) -> _Transaction:
         try:
             self.db.execute(self.begin)
         except sqlite3.OperationalError as exc:
-            raise schema.write_error(exc, self.path) from None
+            raise schema.write_error(exc, self.path, self.wait) from None
         return self
 
     def __exit__(self, kind: object, exc: object, tb: object) -> None:
@@ -411,7 +425,7 @@ class _Transaction:
                 self.db.execute("COMMIT")
             except sqlite3.Error as error:
                 self.db.execute("ROLLBACK")
-                raise schema.write_error(error, self.path) from None
+                raise schema.write_error(error, self.path, self.wait) from None
         elif self.db.in_transaction:
             self.db.execute("ROLLBACK")
 
@@ -422,7 +436,7 @@ def _sign_for_archive(documents: Sequence[Document], options) -> SignedBatch:
 
 def _postings(keys: np.ndarray, docs: np.ndarray) -> list[tuple[int, int]]:
     """Distinct (band key, document) rows of a (passages x bands) key matrix, sorted."""
-    k = np.ascontiguousarray(keys, dtype=np.uint64).view(np.int64)
+    k = band_postings(keys)
     d = np.repeat(docs, keys.shape[1]) if keys.size else np.zeros(0, np.int64)
     flat = np.stack([k.ravel(), d], axis=1) if keys.size else np.zeros((0, 2), np.int64)
     flat = np.unique(flat, axis=0)

@@ -68,7 +68,7 @@ def _given(values: dict) -> dict:
 
 
 def _add_or_query(values: dict, create: bool) -> None:
-    check_output(values["output"], values["inputs"])
+    check_output(values["output"], [*values["inputs"], values["archive_path"]])
     quiet = values["quiet"]
     progress = None if quiet else _cli()._Progress(sys.stderr)
     with Archive(values["archive_path"], _given(values), create=create) as opened:

@@ -29,7 +29,7 @@ from ..corpus import SignedBatch, gather_signed
 from ..hashing import pair_codes, sorted_unique, split_pair_codes
 from ..index import anchor_pairs, band_keys, find_candidates
 from ..pipeline import Params
-from .rows import as_sql_keys
+from .rows import anchor_postings, band_postings
 
 __all__ = ["BatchPairs", "batch_pairs", "band_keys_of"]
 
@@ -77,10 +77,11 @@ def batch_pairs(db: sqlite3.Connection, new: Sequence[SignedBatch], params: Para
     new_ids = tuple(i for b in new for i in b.doc_ids)
     n_new = len(new_ids)
     keys = np.concatenate([band_keys_of(b, params).ravel() for b in new]) if new else np.zeros(0, np.uint64)
-    lsh = _carriers(db, "band_keys", "key", as_sql_keys(sorted_unique(keys)), params.max_bucket)
+    lsh = _carriers(db, "band_keys", "key", sorted_unique(band_postings(keys)).tolist(), params.max_bucket)
     lsh_docs = sorted(set(lsh[:, 1].tolist()) - exclude)
     anchors_new = _new_anchors(new)
-    stored = _carriers(db, "anchors", "shingle", sorted_unique(anchors_new[1]).tolist(), params.anchor_max_df + 1)
+    stored = _carriers(db, "anchors", "shingle", sorted_unique(anchor_postings(anchors_new[1])).tolist(),
+                       params.anchor_max_df + 1)
     stored = stored[~np.isin(stored[:, 1], list(exclude))] if exclude else stored
     anchor_docs = sorted(set(stored[:, 1].tolist()) - set(lsh_docs))
     nums = tuple([-1] * n_new + lsh_docs + anchor_docs)
@@ -90,7 +91,7 @@ def batch_pairs(db: sqlite3.Connection, new: Sequence[SignedBatch], params: Para
     n = len(ids)
     codes = [_lsh_codes(new, stored_signed, params, n_new, n)]
     groups = np.concatenate([anchors_new[0], np.array([local[d] for d in stored[:, 1].tolist()], dtype=np.int64)])
-    hashes = np.concatenate([anchors_new[1].astype(np.int64), stored[:, 0]])
+    hashes = np.concatenate([anchor_postings(anchors_new[1]), stored[:, 0]])
     keep = _rare(hashes, params.anchor_max_df)
     found = anchor_pairs(groups[keep], hashes[keep], max_df=params.anchor_max_df, min_shared=params.anchor_min_shared)
     codes.append(pair_codes(found.left, found.right, n))

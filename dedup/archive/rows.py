@@ -20,7 +20,7 @@ from ..segment import Passages
 from ..sign import Scheme, Signatures
 
 __all__ = ["digest", "document_row", "document_of", "signed_rows", "signed_of", "alignments_blob", "alignments_of",
-           "as_sql_keys", "DOCUMENT_COLUMNS"]
+           "band_postings", "anchor_postings", "ANCHOR_OFFSET", "DOCUMENT_COLUMNS"]
 
 DOCUMENT_COLUMNS = ("id", "date", "source", "url", "title", "extra", "digest", "text")
 _ALIGNMENT = np.dtype([("a_start", "<i8"), ("a_end", "<i8"), ("b_start", "<i8"), ("b_end", "<i8"),
@@ -47,42 +47,31 @@ def document_of(row: Sequence[object]) -> Document:
                     json.loads(extra))  # type: ignore[arg-type]
 
 
-def signed_rows(signed: SignedBatch) -> list[tuple[bytes, bytes, bytes, bytes]]:
-    """(passages, signatures, sizes, anchors) BLOBs of each document of an indexed batch."""
+def signed_rows(signed: SignedBatch) -> list[tuple[bytes, bytes, bytes]]:
+    """(passages, signatures, sizes) BLOBs of each document of an indexed batch."""
     p, sig = signed.passages, signed.signatures
     n_docs = len(signed.doc_ids)
     bounds = np.searchsorted(p.doc, np.arange(n_docs + 1))
     triples = np.stack([p.start, p.end, p.kind.astype(np.int64)], axis=1).astype("<i4")
     values = np.ascontiguousarray(sig.values, dtype=np.uint8)
     sizes = sig.sizes.astype("<i4")
-    if signed.anchors is not None:
-        anchor_docs, hashes = signed.anchors
-        anchor_bounds = np.searchsorted(anchor_docs, np.arange(n_docs + 1))
-        hashes = hashes.astype("<u4")
-    rows = []
-    for k in range(n_docs):
-        lo, hi = bounds[k], bounds[k + 1]
-        anchors = hashes[anchor_bounds[k] : anchor_bounds[k + 1]] if signed.anchors is not None else hashes[:0]
-        rows.append((triples[lo:hi].tobytes(), values[lo:hi].tobytes(), sizes[lo:hi].tobytes(),
-                     np.sort(anchors).tobytes()))
-    return rows
+    return [(triples[lo:hi].tobytes(), values[lo:hi].tobytes(), sizes[lo:hi].tobytes())
+            for lo, hi in zip(bounds[:-1].tolist(), bounds[1:].tolist())]
 
 
 def signed_of(doc_ids: Sequence[str], rows: Iterable[Sequence[bytes]], scheme: Scheme) -> SignedBatch:
     """An indexed batch (as :func:`dedup.corpus.index_batch` makes it) from stored BLOBs.
 
-    Token offsets are not kept (no corpus-wide step reads them): they come back as -1.
+    Token offsets are not kept (no corpus-wide step reads them): they come back
+    as -1. Anchors live in their own table: the batch has none.
     """
-    triples, values, sizes, docs, anchor_docs, anchors = [], [], [], [], [], []
-    for k, (passages, signatures, size, anchor) in enumerate(rows):
+    triples, values, sizes, docs = [], [], [], []
+    for k, (passages, signatures, size) in enumerate(rows):
         t = np.frombuffer(passages, dtype="<i4").reshape(-1, 3)
         triples.append(t)
         values.append(np.frombuffer(signatures, dtype=np.uint8).reshape(len(t), scheme.num_perm))
         sizes.append(np.frombuffer(size, dtype="<i4"))
         docs.append(np.full(len(t), k, dtype=np.int32))
-        a = np.frombuffer(anchor, dtype="<u4")
-        anchors.append(a)
-        anchor_docs.append(np.full(len(a), k, dtype=np.int64))
     t = np.concatenate(triples) if triples else np.zeros((0, 3), "<i4")
     column = t.astype(np.int32)
     unknown = np.full(len(t), -1, dtype=np.int32)
@@ -90,9 +79,7 @@ def signed_of(doc_ids: Sequence[str], rows: Iterable[Sequence[bytes]], scheme: S
                         unknown, unknown.copy(), column[:, 2].astype(np.uint8))
     signatures = Signatures(np.concatenate(values) if values else np.zeros((0, scheme.num_perm), np.uint8),
                             np.concatenate(sizes).astype(np.int32) if sizes else np.zeros(0, np.int32), scheme)
-    anchor_pair = (np.concatenate(anchor_docs) if anchor_docs else np.zeros(0, np.int64),
-                   np.concatenate(anchors).astype(np.uint32) if anchors else np.zeros(0, np.uint32))
-    return SignedBatch(tuple(doc_ids), passages, signatures, anchor_pair)
+    return SignedBatch(tuple(doc_ids), passages, signatures)
 
 
 def alignments_blob(alignments: Sequence[Alignment]) -> bytes:
@@ -108,6 +95,17 @@ def alignments_of(a: str, b: str, blob: bytes) -> list[Alignment]:
                       float(r["similarity"]), int(r["tokens"])) for r in records]
 
 
-def as_sql_keys(keys: np.ndarray) -> list[int]:
-    """uint64 keys as the signed 64-bit integers SQLite stores."""
-    return np.ascontiguousarray(keys, dtype=np.uint64).view(np.int64).tolist()
+def band_postings(keys: np.ndarray) -> np.ndarray:
+    """What the ``band_keys`` table keeps of uint64 band keys: their high 48 bits
+    (6 bytes a row instead of 8; a lookup that meets another key of the same
+    48 bits costs an extra candidate, which LSH over the full keys drops)."""
+    return (np.ascontiguousarray(keys, dtype=np.uint64) >> np.uint64(16)).astype(np.int64)
+
+
+#: Anchors are stored less this (4 bytes a row instead of 6 for half of them), in the same order.
+ANCHOR_OFFSET = 1 << 31
+
+
+def anchor_postings(hashes: np.ndarray) -> np.ndarray:
+    """What the ``anchors`` table keeps of 32-bit shingle hashes."""
+    return hashes.astype(np.int64) - ANCHOR_OFFSET

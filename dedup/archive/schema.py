@@ -10,24 +10,23 @@ pickled. Tables (``FORMAT`` 1)::
     batches(id INTEGER PRIMARY KEY, added TEXT, inputs TEXT, documents INTEGER, ingest TEXT)
         one row per add that stored something; ``ingest``: what reading skipped, as JSON
     documents(num INTEGER PRIMARY KEY, id TEXT UNIQUE, batch INTEGER, date, source, url, title TEXT,
-              extra TEXT, digest BLOB, text BLOB, passages BLOB, signatures BLOB, sizes BLOB, anchors BLOB)
+              extra TEXT, digest BLOB, text BLOB, passages BLOB, signatures BLOB, sizes BLOB)
         text:       zlib(UTF-8 text)
         passages:   int32 LE (start, end, kind) triples, one per passage, in (start, end, kind) order
         signatures: uint8 (passages x num_perm): the 8-bit signatures of the corpus index
         sizes:      int32 LE, shingles per passage
-        anchors:    uint32 LE, the document's distinct shingle hashes, ascending
         digest:     SHA-256 of the record (id, text, date, source, url, title): re-adding it is a no-op
     band_keys(key INTEGER, doc INTEGER, PRIMARY KEY (key, doc)) WITHOUT ROWID
-        every LSH band key of every passage (uint64 stored as its signed 64-bit twin)
+        every LSH band key of every passage: its high 48 bits (uint64 key >> 16)
     anchors(shingle INTEGER, doc INTEGER, PRIMARY KEY (shingle, doc)) WITHOUT ROWID
-        every distinct shingle of every document
+        every distinct shingle of every document: its 32-bit hash less 2**31; a report reads it in order
     pairs(a INTEGER, b INTEGER, alignments BLOB, PRIMARY KEY (a, b)) WITHOUT ROWID; index on b
         document pairs already aligned (``a``'s id < ``b``'s id), with their alignments as
         little-endian records of (a_start, a_end, b_start, b_end, tokens: int64; similarity: float64)
 
 Postings (band keys, anchors) are found through their primary keys, never
-loaded whole; the per-document BLOBs let a report gather the corpus index
-without a row per passage or shingle.
+loaded whole by ``add`` or ``query``; the per-document BLOBs let a report
+gather the corpus index without a row per passage.
 """
 
 from __future__ import annotations
@@ -57,8 +56,7 @@ CREATE TABLE batches(id INTEGER PRIMARY KEY, added TEXT NOT NULL, inputs TEXT NO
                      documents INTEGER NOT NULL, ingest TEXT NOT NULL);
 CREATE TABLE documents(num INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE, batch INTEGER NOT NULL,
                        date TEXT, source TEXT, url TEXT, title TEXT, extra TEXT NOT NULL, digest BLOB NOT NULL,
-                       text BLOB NOT NULL, passages BLOB NOT NULL, signatures BLOB NOT NULL, sizes BLOB NOT NULL,
-                       anchors BLOB NOT NULL);
+                       text BLOB NOT NULL, passages BLOB NOT NULL, signatures BLOB NOT NULL, sizes BLOB NOT NULL);
 CREATE TABLE band_keys(key INTEGER NOT NULL, doc INTEGER NOT NULL, PRIMARY KEY (key, doc)) WITHOUT ROWID;
 CREATE TABLE anchors(shingle INTEGER NOT NULL, doc INTEGER NOT NULL, PRIMARY KEY (shingle, doc)) WITHOUT ROWID;
 CREATE TABLE pairs(a INTEGER NOT NULL, b INTEGER NOT NULL, alignments BLOB NOT NULL, PRIMARY KEY (a, b))
@@ -67,7 +65,7 @@ CREATE INDEX pairs_b ON pairs(b);
 """
 
 
-def connect(path: str | os.PathLike[str], *, create_missing: bool) -> sqlite3.Connection:
+def connect(path: str | os.PathLike[str], *, create_missing: bool, wait: float = BUSY_TIMEOUT) -> sqlite3.Connection:
     """An open connection to an archive (created when missing and ``create_missing``)."""
     path = Path(path)
     if not path.exists() and not create_missing:
@@ -75,10 +73,11 @@ def connect(path: str | os.PathLike[str], *, create_missing: bool) -> sqlite3.Co
     if path.exists() and not path.is_file():
         raise InputError("not an archive: not a file", path=str(path))
     try:
-        db = sqlite3.connect(path, timeout=BUSY_TIMEOUT, isolation_level=None, check_same_thread=False)
+        db = sqlite3.connect(path, timeout=wait, isolation_level=None, check_same_thread=False)
+        db.execute("PRAGMA page_size=8192")  # a document's row (text and signatures) fits a page more often
+        db.execute("PRAGMA cache_size=-262144")  # 256 MiB: postings are B-trees written at random keys
         db.execute("PRAGMA journal_mode=WAL")
         db.execute("PRAGMA synchronous=NORMAL")  # WAL: a commit survives a killed process
-        db.execute(f"PRAGMA busy_timeout={int(BUSY_TIMEOUT * 1000)}")
     except sqlite3.DatabaseError as exc:
         raise InputError(f"not an archive ({exc})", path=str(path)) from None
     return db
@@ -144,9 +143,9 @@ def _flag(name: str) -> str:
     return f"{FLAGS[name]} ({name})" if name in FLAGS else name
 
 
-def write_error(exc: sqlite3.Error, path: str) -> WriteError:
+def write_error(exc: sqlite3.Error, path: str, waited: float) -> WriteError:
     """The error a failed write of the archive raises."""
     if isinstance(exc, sqlite3.OperationalError) and "locked" in str(exc):
-        return WriteError(f"{path}: another process is adding to the archive; waited {BUSY_TIMEOUT:.0f} s, "
+        return WriteError(f"{path}: another process is writing to the archive; waited {waited:g} s, "
                           f"try again when it has finished")
     return WriteError(f"{path}: cannot write the archive: {exc}")
