@@ -436,11 +436,13 @@ def _sign_for_archive(documents: Sequence[Document], options) -> SignedBatch:
 
 def _postings(keys: np.ndarray, docs: np.ndarray) -> list[tuple[int, int]]:
     """Distinct (band key, document) rows of a (passages x bands) key matrix, sorted."""
-    k = band_postings(keys)
-    d = np.repeat(docs, keys.shape[1]) if keys.size else np.zeros(0, np.int64)
-    flat = np.stack([k.ravel(), d], axis=1) if keys.size else np.zeros((0, 2), np.int64)
-    flat = np.unique(flat, axis=0)
-    return list(map(tuple, flat.tolist()))
+    k = band_postings(keys).ravel()
+    d = np.repeat(docs.astype(np.int64), keys.shape[1]) if keys.size else np.zeros(0, np.int64)
+    order = np.lexsort((d, k))
+    k, d = k[order], d[order]
+    keep = np.ones(len(k), dtype=bool)
+    keep[1:] = (k[1:] != k[:-1]) | (d[1:] != d[:-1])
+    return list(zip(k[keep].tolist(), d[keep].tolist()))
 
 
 def _ordered_pairs(pairs: BatchPairs, documents: Mapping[str, Document]) -> list[tuple[Document, Document]]:

@@ -19,6 +19,7 @@ in a batch run over the archive and the batch together:
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from dataclasses import dataclass, replace
 from typing import Sequence
@@ -53,19 +54,16 @@ def band_keys_of(signed: SignedBatch, params: Params) -> np.ndarray:
     return band_keys(signed.signatures.values, bands, rows)
 
 
-def _probe(db: sqlite3.Connection, keys: Sequence[int]) -> None:
-    db.execute("CREATE TEMP TABLE IF NOT EXISTS probe(key INTEGER PRIMARY KEY)")
-    db.execute("DELETE FROM temp.probe")
-    db.executemany("INSERT OR IGNORE INTO temp.probe VALUES (?)", ((k,) for k in keys))
-
-
 def _carriers(db: sqlite3.Connection, table: str, column: str, keys: Sequence[int], cap: int) -> np.ndarray:
-    """(key, doc) of the archived carriers of ``keys``: the ``cap`` oldest of each key."""
-    _probe(db, keys)
+    """(key, doc) of the archived carriers of ``keys``: the ``cap`` oldest of each key.
+
+    The keys travel as one JSON array (parsed by SQLite, no row inserted);
+    CROSS JOIN keeps the planner from scanning the postings to probe them.
+    """
     rows = db.execute(
-        f"SELECT p.key, t.doc FROM temp.probe p JOIN {table} t ON t.{column} = p.key AND t.doc <= "
-        f"coalesce((SELECT doc FROM {table} x WHERE x.{column} = p.key ORDER BY doc LIMIT 1 OFFSET ?), ?)",
-        (cap - 1, _NO_LIMIT)).fetchall()
+        f"SELECT p.value, t.doc FROM json_each(?) p CROSS JOIN {table} t ON t.{column} = p.value AND t.doc <= "
+        f"coalesce((SELECT doc FROM {table} x WHERE x.{column} = p.value ORDER BY doc LIMIT 1 OFFSET ?), ?)",
+        (json.dumps(list(keys)), cap - 1, _NO_LIMIT)).fetchall()
     return np.array(rows, dtype=np.int64).reshape(-1, 2)
 
 
