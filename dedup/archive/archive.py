@@ -190,6 +190,7 @@ class Archive:
         with self._writing():
             docs, unchanged, _ = self._split(documents, ingest, skip_bad, keep_archived=False)
             result = self._run(docs, ingest, jobs, progress, store=True, exclude=set())
+            _step(progress, "store")
             if docs:
                 self._store_batch(result, inputs, ingest)
             return ArchiveResult(result.provenance, result.revisions, tuple(d.id for d in docs), tuple(unchanged))

@@ -2,9 +2,9 @@
 their archived neighbourhood, and the revisions they make to archived articles.
 
 The neighbourhood is the new articles, the archived articles paired with
-them, and every article those were aligned with before: enough for a new
-article's spans to name their carriers and the text's first appearance, and
-for its origin to be judged among them. It is a bounded view, not the whole
+them, and every article those were aligned with before on the text the new
+articles reuse: enough for a new article's spans to name their carriers and
+the text's first appearance, and for its origin to be judged among them. It is a bounded view, not the whole
 archive: a reuse cluster that reaches further (a chain of copies of copies)
 is complete only in ``report``, which also numbers clusters corpus-wide
 (cluster ids here are numbered within the view).
@@ -13,7 +13,7 @@ is complete only in ``report``, which also numbers clusters corpus-wide
 from __future__ import annotations
 
 import sqlite3
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Callable, Mapping, Sequence
 
 from ..align import Alignment
@@ -49,7 +49,7 @@ def neighbourhood_report(
     """(report of the new articles, revisions of archived ones, archived articles in the view)."""
     new = set(new_ids)
     met = sorted({pairs.nums[i] for i in (*pairs.left.tolist(), *pairs.right.tolist()) if pairs.nums[i] >= 0})
-    stored, documents = _context(db, met, known, load)
+    stored, documents = _context(db, met, known, load, _reused(alignments, new))
     after = _provenance({**documents, **{i: known[i] for i in new_ids}}, [*stored, *alignments], params)
     changes: list[Revision] = []
     if revisions and met:
@@ -64,8 +64,12 @@ def neighbourhood_report(
 
 
 def _context(db: sqlite3.Connection, met: Sequence[int], known: Mapping[str, Document],
-             load: Callable[[Sequence[int]], list[Document]]) -> tuple[list[Alignment], dict[str, Document]]:
-    """Stored alignments of the archived articles met, and every archived article they name."""
+             load: Callable[[Sequence[int]], list[Document]],
+             reused: Mapping[str, Sequence[tuple[int, int]]]) -> tuple[list[Alignment], dict[str, Document]]:
+    """Stored alignments of the archived articles met that cover text the new
+    articles reuse (``reused``: stretches of each archived article aligned with
+    a new one), and every archived article they name. An alignment elsewhere in
+    an archived article cannot join the new articles' reuse clusters."""
     if not met:
         return [], {}
     db.execute("CREATE TEMP TABLE IF NOT EXISTS met(num INTEGER PRIMARY KEY)")
@@ -73,11 +77,35 @@ def _context(db: sqlite3.Connection, met: Sequence[int], known: Mapping[str, Doc
     db.executemany("INSERT INTO temp.met VALUES (?)", ((n,) for n in met))
     rows = db.execute("SELECT a, b, alignments FROM pairs WHERE a IN temp.met UNION "
                       "SELECT a, b, alignments FROM pairs WHERE b IN temp.met").fetchall()
-    nums = sorted(set(met) | {r[0] for r in rows} | {r[1] for r in rows})
+    ids = dict(zip(met, (d.id for d in load(met))))
+    kept, named = [], set()
+    for a, b, blob in rows:
+        found = alignments_of(ids.get(a, ""), ids.get(b, ""), blob)
+        relevant = [al for al in found if _overlaps(reused.get(al.a), al.a_start, al.a_end)
+                    or _overlaps(reused.get(al.b), al.b_start, al.b_end)]
+        if relevant:
+            kept.append((a, b, relevant))
+            named.update((a, b))
+    nums = sorted(set(met) | named)
     docs = dict(zip(nums, load(nums)))
-    named = sorted((docs[a].id, docs[b].id, blob) for a, b, blob in rows)
-    stored = [al for a, b, blob in named for al in alignments_of(a, b, blob)]
+    stored = sorted((replace(al, a=docs[a].id, b=docs[b].id) for a, b, found in kept for al in found),
+                    key=lambda al: (al.a, al.b, al.a_start, al.a_end, al.b_start, al.b_end))
     return stored, {d.id: d for d in docs.values()}
+
+
+def _overlaps(stretches: Sequence[tuple[int, int]] | None, start: int, end: int) -> bool:
+    return bool(stretches) and any(s < end and start < e for s, e in stretches)  # type: ignore[union-attr]
+
+
+def _reused(alignments: Sequence[Alignment], new: set[str]) -> dict[str, list[tuple[int, int]]]:
+    """Stretches of each archived article aligned with a new one."""
+    out: dict[str, list[tuple[int, int]]] = {}
+    for al in alignments:
+        if al.a not in new:
+            out.setdefault(al.a, []).append((al.a_start, al.a_end))
+        if al.b not in new:
+            out.setdefault(al.b, []).append((al.b_start, al.b_end))
+    return out
 
 
 def _provenance(documents: Mapping[str, Document], alignments: Sequence[Alignment], params: Params) -> ProvenanceReport:
