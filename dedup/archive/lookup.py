@@ -12,8 +12,7 @@ in a batch run over the archive and the batch together:
   passages. In a larger bucket (boilerplate carried by hundreds of articles)
   a batch run pairs each passage with its ``max_bucket`` neighbours in the
   order of document ids, which depends on the whole corpus; here the new
-  passages meet the bucket's ``max_bucket`` oldest archived carriers
-  instead. The archive's report runs the corpus-wide steps again, so it is
+  passages meet the bucket's ``max_bucket`` last added carriers instead. The archive's report runs the corpus-wide steps again, so it is
   exact either way; the difference shows only in what ``add`` reports.
 """
 
@@ -34,9 +33,6 @@ from .rows import anchor_postings, band_postings
 
 __all__ = ["BatchPairs", "batch_pairs", "band_keys_of"]
 
-_NO_LIMIT = 1 << 62
-
-
 @dataclass(frozen=True, eq=False)
 class BatchPairs:
     """Document pairs of a batch: ``(left[i], right[i])`` index ``ids`` (the new
@@ -55,15 +51,18 @@ def band_keys_of(signed: SignedBatch, params: Params) -> np.ndarray:
 
 
 def _carriers(db: sqlite3.Connection, table: str, column: str, keys: Sequence[int], cap: int) -> np.ndarray:
-    """(key, doc) of the archived carriers of ``keys``: the ``cap`` oldest of each key.
+    """(key, doc) of the archived carriers of ``keys``: the ``cap`` last added of each key.
 
-    The keys travel as one JSON array (parsed by SQLite, no row inserted);
-    CROSS JOIN keeps the planner from scanning the postings to probe them.
+    The last added, not the first: pairing every new carrier of a common text
+    with the same first few would make those few hubs whose stored pairs, and
+    so every later add's neighbourhood, grow with the archive. The keys travel
+    as one JSON array (parsed by SQLite, no row inserted); CROSS JOIN keeps the
+    planner from scanning the postings to probe them.
     """
     rows = db.execute(
-        f"SELECT p.value, t.doc FROM json_each(?) p CROSS JOIN {table} t ON t.{column} = p.value AND t.doc <= "
-        f"coalesce((SELECT doc FROM {table} x WHERE x.{column} = p.value ORDER BY doc LIMIT 1 OFFSET ?), ?)",
-        (json.dumps(list(keys)), cap - 1, _NO_LIMIT)).fetchall()
+        f"SELECT p.value, t.doc FROM json_each(?) p CROSS JOIN {table} t ON t.{column} = p.value AND t.doc >= "
+        f"coalesce((SELECT doc FROM {table} x WHERE x.{column} = p.value ORDER BY doc DESC LIMIT 1 OFFSET ?), 0)",
+        (json.dumps(list(keys)), cap - 1)).fetchall()
     return np.array(rows, dtype=np.int64).reshape(-1, 2)
 
 
