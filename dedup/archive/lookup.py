@@ -81,20 +81,31 @@ def batch_pairs(db: sqlite3.Connection, new: Sequence[SignedBatch], params: Para
                        params.anchor_max_df + 1)
     stored = stored[~np.isin(stored[:, 1], list(exclude))] if exclude else stored
     anchor_docs = sorted(set(stored[:, 1].tolist()) - set(lsh_docs))
-    nums = tuple([-1] * n_new + lsh_docs + anchor_docs)
-    local = {num: n_new + k for k, num in enumerate(lsh_docs + anchor_docs)}
+    archived = np.array(lsh_docs + anchor_docs, dtype=np.int64)
+    n = n_new + len(archived)
     stored_ids, stored_signed = load_signed(lsh_docs)
-    ids = new_ids + tuple(stored_ids) + tuple(load_signed(anchor_docs, ids_only=True)[0])
-    n = len(ids)
     codes = [_lsh_codes(new, stored_signed, params, n_new, n)]
-    groups = np.concatenate([anchors_new[0], np.array([local[d] for d in stored[:, 1].tolist()], dtype=np.int64)])
+    by_num = np.argsort(archived)
+    carrier = n_new + by_num[np.searchsorted(archived[by_num], stored[:, 1])] if len(archived) else stored[:, 1]
+    groups = np.concatenate([anchors_new[0], carrier])
     hashes = np.concatenate([anchor_postings(anchors_new[1]), stored[:, 0]])
     keep = _rare(hashes, params.anchor_max_df)
     found = anchor_pairs(groups[keep], hashes[keep], max_df=params.anchor_max_df, min_shared=params.anchor_min_shared)
     codes.append(pair_codes(found.left, found.right, n))
     left, right = split_pair_codes(sorted_unique(np.concatenate(codes)), n)
     with_new = (left < n_new) | (right < n_new)
-    return BatchPairs(ids, nums, left[with_new], right[with_new])
+    left, right = left[with_new], right[with_new]
+    # Only the archived documents paired take part from here: most of those
+    # the lookups met share a few rare shingles and no more.
+    used = sorted_unique(np.concatenate([left, right, np.arange(n_new)]))
+    renumber = np.full(n, -1, dtype=np.int64)
+    renumber[used] = np.arange(len(used))
+    met = used[used >= n_new] - n_new
+    from_lsh = met[met < len(lsh_docs)]
+    anchor_ids = load_signed(archived[met[met >= len(lsh_docs)]].tolist(), ids_only=True)[0]
+    ids = new_ids + tuple(stored_ids[k] for k in from_lsh.tolist()) + tuple(anchor_ids)
+    nums = tuple([-1] * n_new + archived[met].tolist())
+    return BatchPairs(ids, nums, renumber[left], renumber[right])
 
 
 def _new_anchors(new: Sequence[SignedBatch]) -> tuple[np.ndarray, np.ndarray]:
