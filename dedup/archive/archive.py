@@ -24,8 +24,6 @@ from __future__ import annotations
 
 import json
 import os
-import sqlite3
-import time
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any, Iterable, Iterator, Mapping, Sequence
@@ -42,13 +40,10 @@ from ..pipeline import (
     provenance_of_index,
 )
 from ..store import DocumentStore
-from . import schema
-from .lookup import BatchPairs, band_keys_of, batch_pairs
+from . import schema, write
+from .lookup import BatchPairs, batch_pairs
 from .neighbourhood import Revision, neighbourhood_report
-from .rows import (
-    ANCHOR_OFFSET, DOCUMENT_COLUMNS, alignments_blob, alignments_of, anchor_postings, band_postings, digest, document_of, document_row, signed_of,
-    signed_rows,
-)
+from .rows import ANCHOR_OFFSET, DOCUMENT_COLUMNS, alignments_of, digest, document_of, signed_of
 
 __all__ = ["Archive", "ArchiveResult", "ArchiveInfo"]
 
@@ -119,11 +114,11 @@ class Archive:
 
     # -- transactions
 
-    def _writing(self) -> _Transaction:
-        return _Transaction(self._db, self.path, "BEGIN IMMEDIATE", self.wait)
+    def _writing(self) -> schema.Transaction:
+        return schema.Transaction(self._db, self.path, "BEGIN IMMEDIATE", self.wait)
 
-    def _reading(self) -> _Transaction:
-        return _Transaction(self._db, self.path, "BEGIN", self.wait)
+    def _reading(self) -> schema.Transaction:
+        return schema.Transaction(self._db, self.path, "BEGIN", self.wait)
 
     def close(self) -> None:
         """Close the file (a transaction in progress is rolled back)."""
@@ -266,42 +261,8 @@ class Archive:
         return _Run(provenance, tuple(revisions), signed, pairs, ordered, alignments)
 
     def _store_batch(self, run: _Run, inputs: Sequence[str], ingest: IngestReport) -> None:
-        db = self._db
-        (last,) = db.execute("SELECT coalesce(max(num), 0) FROM documents").fetchone()
-        figures = {"fallback_decoded": ingest.fallback_decoded,
-                   "skipped": [[s.location, s.reason] for s in ingest.skipped],
-                   "ignored_dates": [[s.location, s.reason] for s in ingest.ignored_dates]}
-        n_docs = sum(len(b.doc_ids) for b in run.signed)
-        batch = db.execute("INSERT INTO batches(added, inputs, documents, ingest) VALUES (?, ?, ?, ?)",
-                           (time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), json.dumps(list(inputs)), n_docs,
-                            json.dumps(figures, ensure_ascii=False))).lastrowid
-        documents = run.provenance.documents
-        nums: dict[str, int] = {}
-        num = last
-        for signed in run.signed:
-            keys = band_keys_of(signed, self.params)
-            doc_of_passage = signed.passages.doc
-            rows = []
-            for blobs, doc_id in zip(signed_rows(signed), signed.doc_ids):
-                num += 1
-                nums[doc_id] = num
-                rows.append((num, batch, *document_row(documents[doc_id]), *blobs))
-            db.executemany(f"INSERT INTO documents(num, batch, {', '.join(DOCUMENT_COLUMNS)}, passages, signatures, "
-                           f"sizes) VALUES ({','.join('?' * (5 + len(DOCUMENT_COLUMNS)))})", rows)
-            first = num - len(signed.doc_ids) + 1
-            postings = _postings(keys, doc_of_passage.astype(np.int64) + first)
-            db.executemany("INSERT INTO band_keys VALUES (?, ?)", postings)
-            anchor_docs, hashes = signed.anchors  # type: ignore[misc]
-            order = np.lexsort((anchor_docs, hashes))
-            db.executemany("INSERT INTO anchors VALUES (?, ?)",
-                           zip(anchor_postings(hashes[order]).tolist(), (anchor_docs[order] + first).tolist()))
-        archived = dict(zip(run.pairs.ids, run.pairs.nums))
-        num_of = {i: nums.get(i, archived.get(i, -1)) for i in archived}
-        by_pair: dict[tuple[str, str], list[Alignment]] = {(a.id, b.id): [] for a, b in run.ordered}
-        for al in run.alignments:
-            by_pair[(al.a, al.b)].append(al)
-        db.executemany("INSERT INTO pairs VALUES (?, ?, ?)",
-                       ((num_of[a], num_of[b], alignments_blob(found)) for (a, b), found in by_pair.items()))
+        write.store_batch(self._db, self.params, run.signed, run.provenance.documents, inputs, ingest,
+                          dict(zip(run.pairs.ids, run.pairs.nums)), run.ordered, run.alignments)
 
     # -- remove, report, info
 
@@ -316,19 +277,7 @@ class Archive:
                 raise ParameterError(f"the archive holds no article {missing[0]!r}"
                                      + (f" (and {len(missing) - 1} more)" if len(missing) > 1 else ""))
             nums = [found[i][0] for i in ids]
-            documents = self._documents(nums)
-            signed = index_batch(sign_documents(documents, self.params.sign_options(anchors=True)))
-            keys = band_keys_of(signed, self.params)
-            db = self._db
-            numbers = np.asarray(nums, dtype=np.int64)
-            db.executemany("DELETE FROM band_keys WHERE key = ? AND doc = ?",
-                           _postings(keys, numbers[signed.passages.doc.astype(np.int64)]))
-            docs, hashes = signed.anchors  # type: ignore[misc]
-            db.executemany("DELETE FROM anchors WHERE shingle = ? AND doc = ?",
-                           zip(anchor_postings(hashes).tolist(), numbers[docs].tolist()))
-            db.executemany("DELETE FROM pairs WHERE a = ?", ((n,) for n in nums))
-            db.executemany("DELETE FROM pairs WHERE b = ?", ((n,) for n in nums))
-            db.executemany("DELETE FROM documents WHERE num = ?", ((n,) for n in nums))
+            write.delete_documents(self._db, self.params, nums, self._documents(nums))
         return len(nums)
 
     def report(self, *, jobs: int = 1, progress: Progress | None = None) -> ProvenanceResult:
@@ -407,43 +356,8 @@ class _Run:
     alignments: list[Alignment]
 
 
-class _Transaction:
-    """One SQLite transaction: committed when the block ends, rolled back when it raises."""
-
-    def __init__(self, db: sqlite3.Connection, path: str, begin: str, wait: float) -> None:
-        self.db, self.path, self.begin, self.wait = db, path, begin, wait
-
-    def __enter__(self) -> _Transaction:
-        try:
-            self.db.execute(self.begin)
-        except sqlite3.OperationalError as exc:
-            raise schema.write_error(exc, self.path, self.wait) from None
-        return self
-
-    def __exit__(self, kind: object, exc: object, tb: object) -> None:
-        if kind is None:
-            try:
-                self.db.execute("COMMIT")
-            except sqlite3.Error as error:
-                self.db.execute("ROLLBACK")
-                raise schema.write_error(error, self.path, self.wait) from None
-        elif self.db.in_transaction:
-            self.db.execute("ROLLBACK")
-
-
 def _sign_for_archive(documents: Sequence[Document], options) -> SignedBatch:
     return index_batch(sign_documents(documents, options))
-
-
-def _postings(keys: np.ndarray, docs: np.ndarray) -> list[tuple[int, int]]:
-    """Distinct (band key, document) rows of a (passages x bands) key matrix, sorted."""
-    k = band_postings(keys).ravel()
-    d = np.repeat(docs.astype(np.int64), keys.shape[1]) if keys.size else np.zeros(0, np.int64)
-    order = np.lexsort((d, k))
-    k, d = k[order], d[order]
-    keep = np.ones(len(k), dtype=bool)
-    keep[1:] = (k[1:] != k[:-1]) | (d[1:] != d[:-1])
-    return list(zip(k[keep].tolist(), d[keep].tolist()))
 
 
 def _ordered_pairs(pairs: BatchPairs, documents: Mapping[str, Document]) -> list[tuple[Document, Document]]:

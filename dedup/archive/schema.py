@@ -40,7 +40,7 @@ from pathlib import Path
 from ..errors import InputError, ParameterError, WriteError
 from ..pipeline import Params
 
-__all__ = ["FORMAT", "MATCHING", "connect", "create", "check_format", "stored_params", "matching_params"]
+__all__ = ["FORMAT", "MATCHING", "connect", "create", "check_format", "stored_params", "matching_params", "Transaction"]
 
 FORMAT = 1
 #: How long a second writer waits for the one adding, in seconds.
@@ -149,3 +149,28 @@ def write_error(exc: sqlite3.Error, path: str, waited: float) -> WriteError:
         return WriteError(f"{path}: another process is writing to the archive; waited {waited:g} s, "
                           f"try again when it has finished")
     return WriteError(f"{path}: cannot write the archive: {exc}")
+
+
+class Transaction:
+    """One SQLite transaction (``begin``: ``BEGIN`` to read, ``BEGIN IMMEDIATE`` to
+    write): committed when the block ends, rolled back when it raises."""
+
+    def __init__(self, db: sqlite3.Connection, path: str, begin: str, wait: float) -> None:
+        self.db, self.path, self.begin, self.wait = db, path, begin, wait
+
+    def __enter__(self) -> Transaction:
+        try:
+            self.db.execute(self.begin)
+        except sqlite3.OperationalError as exc:
+            raise write_error(exc, self.path, self.wait) from None
+        return self
+
+    def __exit__(self, kind: object, exc: object, tb: object) -> None:
+        if kind is None:
+            try:
+                self.db.execute("COMMIT")
+            except sqlite3.Error as error:
+                self.db.execute("ROLLBACK")
+                raise write_error(error, self.path, self.wait) from None
+        elif self.db.in_transaction:
+            self.db.execute("ROLLBACK")
