@@ -78,6 +78,8 @@ def connect(path: str | os.PathLike[str], *, create_missing: bool, wait: float =
         db.execute("PRAGMA cache_size=-262144")  # 256 MiB: postings are B-trees written at random keys
         db.execute("PRAGMA journal_mode=WAL")
         db.execute("PRAGMA synchronous=NORMAL")  # WAL: a commit survives a killed process
+    except sqlite3.OperationalError as exc:  # no such folder, no permission
+        raise InputError(f"cannot open the archive: {exc}", path=str(path)) from None
     except sqlite3.DatabaseError as exc:
         raise InputError(f"not an archive ({exc})", path=str(path)) from None
     return db
