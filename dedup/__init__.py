@@ -5,7 +5,8 @@ pipeline is a public, pure function with its own options object (see
 :mod:`dedup.pipeline` for the steps in order). :func:`find_clusters` and
 :func:`cluster_files` run the pipeline up to clusters of shared passages;
 :func:`find_provenance` and :func:`provenance_files` run it to the end: every
-reused span of every article, its matches and its likely origin.
+reused span of every article, its matches and its likely origin. :class:`Archive`
+keeps articles in one SQLite file, added day by day.
 """
 
 from .align import AlignDoc, Alignment, align_pair
@@ -27,7 +28,7 @@ from .options import (
 )
 from .pipeline import (
     ClusterResult, Params, Progress, ProvenanceResult, align_documents, cluster_files, find_clusters,
-    find_provenance, provenance_files,
+    find_provenance, provenance_files, provenance_of_index,
 )
 from .provenance import (
     DocumentReport, Match, NearDuplicate, ProvenanceReport, ReuseCluster, ReusedSpan, build_provenance,
@@ -35,6 +36,7 @@ from .provenance import (
 from .segment import Passage, Passages, paragraph_spans, segment_batch, sentence_spans
 from .sign import Scheme, Signatures, document_anchors, from_lean_minhash, sign_batch, to_lean_minhash
 from .store import DocumentStore
+from .archive import Archive, ArchiveInfo, ArchiveResult, Revision
 
 __version__ = "0.1.0"
 
@@ -63,7 +65,9 @@ __all__ = [
     "AlignOptions", "AnchorOptions", "LshOptions", "ProvenanceOptions", "SegmentOptions", "VerifyOptions",
     # pipeline
     "ClusterResult", "Params", "Progress", "ProvenanceResult", "align_documents", "cluster_files", "find_clusters",
-    "find_provenance", "provenance_files",
+    "find_provenance", "provenance_files", "provenance_of_index",
+    # archive
+    "Archive", "ArchiveInfo", "ArchiveResult", "Revision",
     # grammar
     "function_word_mask",
     # carriers

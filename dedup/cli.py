@@ -213,5 +213,10 @@ def provenance(inputs, threshold, containment_threshold, num_perm, ngram, seed, 
     ))
 
 
+from .archive.cli import archive as _archive  # noqa: E402  (it builds on the helpers above)
+
+main.add_command(_archive)
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()

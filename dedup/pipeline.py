@@ -52,7 +52,7 @@ T = TypeVar("T")
 
 __all__ = [
     "Params", "Progress", "ClusterResult", "ProvenanceResult", "align_documents", "find_clusters",
-    "cluster_files", "find_provenance", "provenance_files", "default_jobs",
+    "cluster_files", "find_provenance", "provenance_files", "default_jobs", "provenance_of_index",
 ]
 
 class Progress(Protocol):
@@ -373,6 +373,24 @@ def find_provenance(
     """
     jobs = _check_jobs(jobs)
     index, store = _index(documents, params, jobs, progress, anchors=True)
+    return provenance_of_index(index, store, params, jobs=jobs, progress=progress, ingest=ingest)
+
+
+def provenance_of_index(
+    index: CorpusIndex,
+    store: Mapping[str, Document],
+    params: Params = Params(),
+    *,
+    jobs: int = 1,
+    progress: Progress | None = None,
+    ingest: IngestReport | None = None,
+    aligned: Mapping[tuple[str, str], Sequence[Alignment]] | None = None,
+) -> ProvenanceResult:
+    """:func:`find_provenance` from a gathered corpus index (with anchors) and
+    its documents. ``aligned`` holds pairs (by document ids, in pair order)
+    aligned before, with their alignments: alignment is a pure step of the two
+    documents, so they are taken as they are (the archive keeps them)."""
+    jobs = _check_jobs(jobs)
     _, candidates, stats = _clusters(index, params, progress)
     _step(progress, "pairs")
     index = replace(index, signatures=None, rank=index.rank[:0])  # 2 GB at a million articles, not needed now
@@ -380,10 +398,17 @@ def find_provenance(
     doc_ids = index.doc_ids
     del index, candidates  # alignment needs only the documents
     _step(progress, "align", 0, len(pairs))
-    order = _locality_order(pairs, len(doc_ids))
     found: list[list[Alignment]] = [[] for _ in range(len(pairs))]
-    done = 0
-    for lo, each in zip(range(0, len(pairs), _PAIRS_PER_BATCH),
+    todo = np.arange(len(pairs))
+    if aligned:  # pairs aligned before are taken as they are: alignment is a pure step of the two documents
+        ends = zip(pairs.left.tolist(), pairs.right.tolist())
+        known = [k for k, (a, b) in enumerate(ends) if (doc_ids[a], doc_ids[b]) in aligned]
+        for k in known:
+            found[k] = list(aligned[(doc_ids[int(pairs.left[k])], doc_ids[int(pairs.right[k])])])
+        todo = np.setdiff1d(todo, np.asarray(known, dtype=np.int64))
+    order = todo[_locality_order(DocumentPairs(pairs.left[todo], pairs.right[todo]), len(doc_ids))]
+    done = len(pairs) - len(todo)
+    for lo, each in zip(range(0, len(order), _PAIRS_PER_BATCH),
                         _parallel_map(_align_each, _pair_batches(pairs, order, doc_ids, store), jobs, params.align)):
         for k, alignments_of_pair in zip(order[lo : lo + _PAIRS_PER_BATCH].tolist(), each):
             found[k] = alignments_of_pair

@@ -40,7 +40,9 @@ EXPORTS = {
     "AlignOptions", "AnchorOptions", "LshOptions", "ProvenanceOptions", "SegmentOptions", "VerifyOptions",
     # pipeline
     "ClusterResult", "Params", "Progress", "ProvenanceResult", "align_documents", "cluster_files", "find_clusters",
-    "find_provenance", "provenance_files",
+    "find_provenance", "provenance_files", "provenance_of_index",
+    # archive
+    "Archive", "ArchiveInfo", "ArchiveResult", "Revision",
     # store
     "DocumentStore",
     # errors

@@ -1,0 +1,331 @@
+"""The archive's speed, size and agreement with the batch run, beside datasketch's
+MinHashLSH on Redis storage, in one run on this machine (2 cores):
+
+    python -m benchmarks.archive --dump benchmarks/data/dump-100000.jsonl.gz \\
+        --archive 30000 --batches 10 --day 1000 --queries 200 --out benchmarks/out
+
+1. builds an archive of the dump's first ``--archive`` articles in ``--batches``
+   date-ordered adds (each timed: how an add grows with the archive);
+2. adds the next ``--day`` articles (the measured day), step by step;
+3. queries ``--queries`` articles of the following day one at a time (the
+   library, no process start): p50 and p95 latency;
+4. runs ``dedup provenance`` on the same articles in-process and compares:
+   the archive's ``report`` must give the same bytes (JSON); the day's
+   ``add`` report is compared span by span with the batch run's report of
+   the day's articles (where the add's neighbourhood view differs);
+5. starts Debian's ``redis-server`` on 127.0.0.1 and indexes the day's
+   passages (as dedup cuts them, 5-word shingles, 128 permutations) into
+   datasketch ``MinHashLSH`` with Redis storage through an insertion
+   session (its fast path; signatures computed before the clock starts),
+   then queries the passages of the queried articles.
+
+Prints a table, writes ``archive.json`` and ``archive.png``. Targets beyond
+the sizes run here (300,000 and 1,000,000 articles) are extrapolated from
+the measured growth of add time with archive size, and labelled so.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import io
+import json
+import os
+import resource
+import shutil
+import socket
+import subprocess
+import tempfile
+import time
+from itertools import islice
+from pathlib import Path
+from typing import Any, Iterable, Sequence
+
+import numpy as np
+
+import dedup
+from dedup import Archive, Document, Params
+from dedup.corpus import sign_documents
+from dedup.report import write_provenance
+
+
+def _documents(path: Path, skip: int, count: int) -> list[Document]:
+    with gzip.open(path, "rt", encoding="utf-8") as handle:
+        rows = [json.loads(line) for line in islice(handle, skip, skip + count)]
+    return [Document(r["id"], r["text"], date=r.get("date"), source=r.get("source"), title=r.get("title"))
+            for r in rows]
+
+
+class _Steps:
+    """Seconds spent in each step an add tells its progress by."""
+
+    def __init__(self) -> None:
+        self.seconds: dict[str, float] = {}
+        self.step, self.since = None, time.perf_counter()
+
+    def __call__(self, step: str, done: int, total: int | None) -> None:
+        if step != self.step:
+            self.stop()
+            self.step = step
+
+    def stop(self) -> None:
+        now = time.perf_counter()
+        if self.step is not None:
+            self.seconds[self.step] = self.seconds.get(self.step, 0.0) + now - self.since
+        self.since = now
+
+
+def _peak_mib() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def build(path: Path, docs: Sequence[Document], batches: int, jobs: int) -> list[dict[str, Any]]:
+    rows = []
+    size = -(-len(docs) // batches)
+    with Archive(path, create=True) as archive:
+        for lo in range(0, len(docs), size):
+            batch = docs[lo : lo + size]
+            started = time.perf_counter()
+            archive.add(batch, jobs=jobs)
+            rows.append({"archive": lo, "articles": len(batch), "seconds": time.perf_counter() - started})
+            print(f"  add {len(batch):,} to {lo:,}: {rows[-1]['seconds']:.1f} s", flush=True)
+    return rows
+
+
+def add_day(path: Path, day: Sequence[Document], jobs: int) -> tuple[dict[str, Any], dedup.ArchiveResult]:
+    steps = _Steps()
+    started = time.perf_counter()
+    with Archive(path) as archive:
+        result = archive.add(day, jobs=jobs, progress=steps)
+        steps.stop()
+        seconds = time.perf_counter() - started  # the commit is inside add
+    return {"seconds": seconds, "steps": steps.seconds, **result.provenance.stats}, result
+
+
+def query_latency(path: Path, docs: Sequence[Document]) -> list[float]:
+    latencies = []
+    with Archive(path) as archive:
+        archive.query(docs[:1])  # the first query pays for imports and page cache
+        for doc in docs:
+            started = time.perf_counter()
+            archive.query([doc])
+            latencies.append(time.perf_counter() - started)
+    return latencies
+
+
+def compare_with_batch(path: Path, docs: Sequence[Document], day_result: dedup.ArchiveResult,
+                       jobs: int) -> dict[str, Any]:
+    started = time.perf_counter()
+    batch = dedup.find_provenance(docs, jobs=jobs, ingest=dedup.IngestReport(documents=len(docs)))
+    batch_seconds = time.perf_counter() - started
+    started = time.perf_counter()
+    with Archive(path) as archive:
+        report = archive.report(jobs=jobs)
+    report_seconds = time.perf_counter() - started
+    same_bytes = _json(report) == _json(batch)
+    final = {d.id: d for d in batch.report.documents}
+    same = covered = total = 0
+    for doc in day_result.provenance.report.documents:
+        found = {(s.start, s.end, s.role, s.origin, s.boilerplate) for s in doc.spans}
+        for span in final[doc.id].spans:
+            total += 1
+            same += (span.start, span.end, span.role, span.origin, span.boilerplate) in found
+            covered += any(s.start < span.end and span.start < s.end for s in doc.spans)
+    return {"batch_seconds": batch_seconds, "report_seconds": report_seconds, "report_equals_batch": same_bytes,
+            "day_spans": total, "day_spans_identical": same, "day_spans_overlapped": covered}
+
+
+def _json(result) -> str:
+    out = io.StringIO()
+    write_provenance(result, out, "json")
+    return out.getvalue()
+
+
+# -- the peer
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _passage_bags(docs: Sequence[Document], params: Params) -> list[list[list[bytes]]]:
+    """Each article's passages (as dedup cuts them) as bags of 5-word shingles."""
+    signed = sign_documents(docs, params.sign_options())
+    p = signed.passages
+    bags: list[list[list[bytes]]] = [[] for _ in docs]
+    for d, s, e in zip(p.doc.tolist(), p.start.tolist(), p.end.tolist()):
+        words = docs[d].text[s:e].lower().split()
+        bags[d].append(sorted({" ".join(words[i : i + 5]).encode() for i in range(max(1, len(words) - 4))}))
+    return bags
+
+
+def datasketch_redis(day: Sequence[Document], queried: Sequence[Document], params: Params) -> dict[str, Any]:
+    from datasketch import MinHash, MinHashLSH
+
+    server = shutil.which("redis-server")
+    if server is None:
+        raise SystemExit("redis-server is not installed: apt-get install redis-server")
+    port = _free_port()
+    folder = tempfile.mkdtemp(prefix="dedup-redis-")
+    redis = subprocess.Popen([server, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+                              "--dir", folder], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        import redis as redis_client
+
+        client = redis_client.Redis(host="127.0.0.1", port=port)
+        for _ in range(100):
+            try:
+                client.ping()
+                break
+            except redis_client.ConnectionError:
+                time.sleep(0.05)
+        bags = _passage_bags(day, params)
+        flat = [bag for article in bags for bag in article]
+        hashes = MinHash.bulk(flat, num_perm=params.num_perm, seed=params.seed)
+        lsh = MinHashLSH(threshold=params.threshold, num_perm=params.num_perm,
+                         storage_config={"type": "redis", "basename": b"bench",
+                                         "redis": {"host": "127.0.0.1", "port": port}})
+        started = time.perf_counter()
+        with lsh.insertion_session(buffer_size=50_000) as session:
+            for k, m in enumerate(hashes):
+                session.insert(k, m, check_duplication=False)
+        insert_seconds = time.perf_counter() - started
+        query_bags = _passage_bags(queried, params)
+        per_article = []
+        for article in query_bags:
+            signatures = MinHash.bulk(article, num_perm=params.num_perm, seed=params.seed) if article else []
+            started = time.perf_counter()
+            for m in signatures:
+                lsh.query(m)
+            per_article.append(time.perf_counter() - started)
+        memory = client.info("memory")["used_memory"]
+        return {"passages": len(hashes), "insert_seconds": insert_seconds,
+                "articles_per_s": len(day) / insert_seconds, "passages_per_s": len(hashes) / insert_seconds,
+                "query_p50": float(np.percentile(per_article, 50)), "query_p95": float(np.percentile(per_article, 95)),
+                "redis_bytes": memory}
+    finally:
+        redis.terminate()
+        redis.wait(timeout=30)
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+# -- output
+
+
+def extrapolate(rows: Sequence[dict[str, Any]], day_rate: float, sizes: Iterable[int]) -> dict[int, float]:
+    """Seconds to add a 10,000-article day at each archive size: the measured
+    per-article cost of an add, fitted linearly against the archive's size."""
+    x = np.array([r["archive"] for r in rows], dtype=float)
+    y = np.array([r["seconds"] / r["articles"] for r in rows], dtype=float)
+    slope, intercept = np.polyfit(x, y, 1) if len(rows) > 1 else (0.0, y[0])
+    return {size: 10_000 * max(intercept + slope * size, 0.0) for size in sizes}
+
+
+def plot(figures: dict[str, Any], out: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, (left, right) = plt.subplots(1, 2, figsize=(11, 4.2))
+    rows = figures["build"]
+    left.plot([r["archive"] / 1000 for r in rows], [1000 * r["seconds"] / r["articles"] for r in rows], "o-",
+              label="dedup archive add")
+    left.set_xlabel("archive size before the add (thousand articles)")
+    left.set_ylabel("seconds per 1,000 articles added")
+    left.set_title("add: cost per article as the archive grows")
+    left.set_ylim(bottom=0)
+    left.legend()
+    peer = figures["datasketch_redis"]
+    names = ["dedup query\n(article, aligned)", "datasketch+Redis\n(article's passages)"]
+    p50 = [figures["query_p50"] * 1000, peer["query_p50"] * 1000]
+    p95 = [figures["query_p95"] * 1000, peer["query_p95"] * 1000]
+    at = np.arange(2)
+    right.bar(at - 0.2, p50, 0.4, label="p50")
+    right.bar(at + 0.2, p95, 0.4, label="p95")
+    right.set_xticks(at, names)
+    right.set_ylabel("milliseconds per article")
+    right.set_title(f"query against {figures['archive_articles']:,} articles (dedup) / the day (peer)")
+    right.legend()
+    fig.tight_layout()
+    fig.savefig(out, dpi=110)
+
+
+def table(figures: dict[str, Any]) -> str:
+    peer, day = figures["datasketch_redis"], figures["day"]
+    n = figures["archive_articles"]
+    lines = [
+        f"archive of {n:,} articles, day of {day['documents']:,} (2 cores, --jobs {figures['jobs']})",
+        f"{'measure':<58}{'dedup':>14}{'datasketch+Redis':>18}{'ratio':>10}",
+        "-" * 100,
+        f"{'add the day: seconds (sign, pairs, align, provenance, commit)':<58}{day['seconds']:>14.1f}",
+        f"{'  of which: ' + ', '.join(f'{k} {v:.1f}' for k, v in day['steps'].items()):<58}",
+        f"{'insert rate, articles/s (dedup: whole add)':<58}{day['documents'] / day['seconds']:>14,.0f}"
+        f"{peer['articles_per_s']:>18,.0f}{day['documents'] / day['seconds'] / peer['articles_per_s']:>10.1f}",
+        f"{'query p50, ms per article':<58}{figures['query_p50'] * 1000:>14.1f}{peer['query_p50'] * 1000:>18.1f}"
+        f"{peer['query_p50'] / figures['query_p50']:>10.1f}",
+        f"{'query p95, ms per article':<58}{figures['query_p95'] * 1000:>14.1f}{peer['query_p95'] * 1000:>18.1f}"
+        f"{peer['query_p95'] / figures['query_p95']:>10.1f}",
+        f"{'size, KB per article (dedup: file; Redis: used_memory)':<58}{figures['kb_per_article']:>14.1f}"
+        f"{peer['redis_bytes'] / 1000 / day['documents']:>18.1f}",
+        f"{'batch run of the same articles, seconds':<58}{figures['compare']['batch_seconds']:>14.1f}",
+        f"{'archive report, seconds':<58}{figures['compare']['report_seconds']:>14.1f}",
+        f"{'archive report == batch run (JSON bytes)':<58}{str(figures['compare']['report_equals_batch']):>14}",
+        f"{'day spans (batch run): identical in add / overlapped':<58}"
+        f"{figures['compare']['day_spans_identical']:>7,}/{figures['compare']['day_spans']:,}"
+        f"{figures['compare']['day_spans_overlapped']:>9,}",
+        f"{'peak RSS of this process, MiB':<58}{figures['peak_mib']:>14,.0f}",
+    ]
+    for size, seconds in figures["extrapolated_10k_day"].items():
+        lines.append(f"{f'add a 10,000-article day to {int(size):,} (extrapolated)':<58}{seconds:>14,.0f}")
+    return "\n".join(lines)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.archive", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--dump", type=Path, default=Path("benchmarks/data/dump-100000.jsonl.gz"))
+    parser.add_argument("--archive", type=int, default=30_000, help="articles in the archive before the day")
+    parser.add_argument("--batches", type=int, default=10, help="adds that build the archive")
+    parser.add_argument("--day", type=int, default=1_000, help="articles of the measured day")
+    parser.add_argument("--queries", type=int, default=200, help="articles queried one at a time")
+    parser.add_argument("--jobs", type=int, default=2)
+    parser.add_argument("--out", type=Path, default=Path("benchmarks/out"))
+    parser.add_argument("--work", type=Path, default=None, help="folder for the archive file [a temporary one]")
+    args = parser.parse_args(argv)
+    args.out.mkdir(parents=True, exist_ok=True)
+    work = Path(args.work or tempfile.mkdtemp(prefix="dedup-archive-bench-"))
+    work.mkdir(parents=True, exist_ok=True)
+    path = work / "news.db"
+    for stale in (path, Path(f"{path}-wal"), Path(f"{path}-shm")):
+        stale.unlink(missing_ok=True)
+    docs = _documents(args.dump, 0, args.archive + args.day + args.queries)
+    base, day, queried = docs[: args.archive], docs[args.archive : args.archive + args.day], docs[args.archive + args.day :]
+    print(f"building an archive of {len(base):,} articles in {args.batches} adds", flush=True)
+    figures: dict[str, Any] = {"archive_articles": len(base), "jobs": args.jobs, "dump": str(args.dump)}
+    figures["build"] = build(path, base, args.batches, args.jobs)
+    print(f"adding a day of {len(day):,}", flush=True)
+    figures["day"], day_result = add_day(path, day, args.jobs)
+    figures["kb_per_article"] = os.path.getsize(path) / 1000 / (len(base) + len(day))
+    print(f"querying {len(queried):,} articles one at a time", flush=True)
+    latencies = query_latency(path, queried)
+    figures["query_p50"], figures["query_p95"] = float(np.percentile(latencies, 50)), float(np.percentile(latencies, 95))
+    print("comparing with the batch run", flush=True)
+    figures["compare"] = compare_with_batch(path, base + day, day_result, args.jobs)
+    print("datasketch MinHashLSH on Redis", flush=True)
+    figures["datasketch_redis"] = datasketch_redis(day, queried, Params())
+    figures["build_rows_for_fit"] = figures["build"][1:]
+    figures["extrapolated_10k_day"] = extrapolate(figures["build"][1:] + [
+        {"archive": len(base), "articles": len(day), "seconds": figures["day"]["seconds"]}], 0, (300_000, 1_000_000))
+    figures["peak_mib"] = _peak_mib()
+    print(table(figures))
+    (args.out / "archive.json").write_text(json.dumps(figures, indent=1, default=str) + "\n", encoding="utf-8")
+    plot(figures, args.out / "archive.png")
+    if args.work is None:
+        shutil.rmtree(work, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
