@@ -145,17 +145,25 @@ def _parse_json(text: str, name: str, line: int) -> Any:
         return InputError(f"{reason} (column {column})", path=name, line=line + text.count("\n", 0, long.start()))
 
 
+def jsonl_line(raw: bytes, name: str, number: int, report: IngestReport) -> tuple[Any, str] | None:
+    """The (record, location) of line ``number`` of a JSON Lines file, None for a blank line.
+    One line at a time, so that an engine reading the lines itself parses them the same way."""
+    if not raw.strip():
+        return None
+    line, fallback = decode_bytes(raw)
+    if fallback:
+        report.fallback_decoded.append(f"{name}:{number}")
+    # Without its line end, so that an error at the end of the line stays on it.
+    return _parse_json(line.rstrip("\r\n"), name, number), f"{name}:{number}"
+
+
 def jsonl_records(stream: BinaryIO, name: str, report: IngestReport) -> Iterator[tuple[Any, str]]:
     number = 0
     try:
         for number, raw in enumerate(stream, 1):
-            if not raw.strip():
-                continue
-            line, fallback = decode_bytes(raw)
-            if fallback:
-                report.fallback_decoded.append(f"{name}:{number}")
-            # Without its line end, so that an error at the end of the line stays on it.
-            yield _parse_json(line.rstrip("\r\n"), name, number), f"{name}:{number}"
+            item = jsonl_line(raw, name, number, report)
+            if item is not None:
+                yield item
     except read_errors() as exc:
         if number == 0:
             yield InputError(read_failure(exc), path=name), ""

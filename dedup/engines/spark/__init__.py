@@ -1,0 +1,55 @@
+"""The Spark engine: the pipeline's steps on a Spark cluster, the same result byte for byte.
+
+    from pyspark.sql import SparkSession
+    from dedup import Params
+    from dedup.engines.spark import provenance_files
+
+    spark = SparkSession.builder.master("local[2]").getOrCreate()
+    result = provenance_files(spark, ["dump.jsonl.gz"], Params())
+    # result.report is what dedup.provenance_files gives for the same input
+
+Needs ``pip install 'dedup-provenance[spark]'`` (PySpark 4 with pandas and
+PyArrow; Java 17 or 21). :mod:`.run` describes the stages; :mod:`.steps`
+holds the partition functions, each a call of a pipeline step.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+from .run import SparkOptions, cluster_files, provenance_files
+
+__all__ = ["cluster_files", "provenance_files", "SparkOptions", "local_session", "spark_available"]
+
+
+def spark_available() -> str | None:
+    """None when PySpark, pandas, PyArrow and Java are here; else what is missing."""
+    import importlib.util
+    import shutil
+
+    for module in ("pyspark", "pyarrow", "pandas"):
+        if importlib.util.find_spec(module) is None:
+            return f"{module} is not installed (pip install 'dedup-provenance[spark]')"
+    if not os.environ.get("JAVA_HOME") and shutil.which("java") is None:
+        return "no Java (Spark needs Java 17 or 21: set JAVA_HOME or put java on PATH)"
+    return None
+
+
+def local_session(master: str = "local[*]", *, app_name: str = "dedup", config: dict[str, str] | None = None):
+    """A SparkSession for ``master``, its Python workers running this interpreter.
+
+    Settings the user gave (``spark-submit --conf``, ``spark-defaults.conf``)
+    win over the defaults here; the UI is off unless asked for.
+    """
+    from pyspark.sql import SparkSession
+
+    os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
+    os.environ.setdefault("PYSPARK_DRIVER_PYTHON", sys.executable)
+    builder = SparkSession.builder.master(master).appName(app_name)
+    for key, value in {"spark.ui.enabled": "false", "spark.ui.showConsoleProgress": "false",
+                       **(config or {})}.items():
+        builder = builder.config(key, value)
+    spark = builder.getOrCreate()
+    spark.sparkContext.setLogLevel("ERROR")
+    return spark
