@@ -136,6 +136,11 @@ def _common(command):
                      help="Worker processes [default: all cores]."),
         click.option("--skip-bad", is_flag=True, help="Skip (and report) malformed records instead of stopping."),
         click.option("-q", "--quiet", is_flag=True, help="No progress or summary on stderr."),
+        click.option("--engine", type=click.Choice(ENGINES), default="in-process", show_default=True,
+                     help="Where the steps run: this process (and --jobs workers), or Apache Spark "
+                          "(pip install 'dedup-provenance[spark]'); the output is the same."),
+        click.option("--spark-master", default="local[*]", show_default=True,
+                     help="With --engine spark: the Spark master (local[N], yarn, spark://host:port, k8s://...)."),
     ]
     for option in reversed(options):
         command = option(command)
@@ -153,11 +158,29 @@ def _jobs(requested: int | None, quiet: bool) -> int:
     return cores
 
 
-def _execute(run, write, inputs, params: Callable[[], Params], output, jobs, skip_bad, quiet) -> None:
+ENGINES = ("in-process", "spark")
+
+
+def _on_spark(name: str, master: str) -> Callable:
+    """The Spark engine's ``name`` (cluster_files or provenance_files), called like the in-process one."""
+    from .engines import spark_engine
+
+    engine = spark_engine()
+
+    def run(inputs, params, *, skip_bad, jobs, progress):
+        return getattr(engine, name)(engine.local_session(master), inputs, params, skip_bad=skip_bad,
+                                     progress=progress)
+    return run
+
+
+def _execute(run, write, inputs, params: Callable[[], Params], output, jobs, skip_bad, quiet,
+             engine: str = "in-process", master: str = "local[*]") -> None:
     """Check the parameters and the output, run a pipeline and write its result;
     the caller wraps it in :func:`_run`."""
     checked = params()  # before any input is read: a bad value fails at once
     check_output(output, inputs)
+    if engine == "spark":
+        run = _on_spark(run.__name__, master)
     progress = None if quiet else _Progress(sys.stderr)
     result = run(inputs, checked, skip_bad=skip_bad, jobs=_jobs(jobs, quiet), progress=progress)
     if progress:
@@ -172,7 +195,8 @@ def _execute(run, write, inputs, params: Callable[[], Params], output, jobs, ski
 @_common
 @click.option("--format", "fmt", type=click.Choice(CLUSTER_FORMATS), default="text", show_default=True,
               help="Output format.")
-def cluster(inputs, threshold, containment_threshold, num_perm, ngram, seed, fmt, output, jobs, skip_bad, quiet):
+def cluster(inputs, threshold, containment_threshold, num_perm, ngram, seed, fmt, output, jobs, skip_bad, quiet,
+            engine, spark_master):
     """Cluster the passages that several documents share.
 
     INPUT is a folder (every *.txt below it), a text file, a JSON Lines file
@@ -183,7 +207,7 @@ def cluster(inputs, threshold, containment_threshold, num_perm, ngram, seed, fmt
         cluster_files, lambda result, out: write_clusters(result, out, fmt), inputs,
         lambda: Params(threshold=threshold, containment_threshold=containment_threshold, num_perm=num_perm,
                        ngram=ngram, seed=seed),
-        output, jobs, skip_bad, quiet,
+        output, jobs, skip_bad, quiet, engine, spark_master,
     ))
 
 
@@ -197,7 +221,7 @@ def cluster(inputs, threshold, containment_threshold, num_perm, ngram, seed, fmt
 @click.option("--min-words", "align_min_tokens", type=int, default=12, show_default=True,
               help="Shortest reused stretch reported, in words.")
 def provenance(inputs, threshold, containment_threshold, num_perm, ngram, seed, fmt, boilerplate_documents,
-               align_min_tokens, output, jobs, skip_bad, quiet):
+               align_min_tokens, output, jobs, skip_bad, quiet, engine, spark_master):
     """Report, for every article, each reused span, what it matches and its likely origin.
 
     Takes the same inputs as `dedup cluster`. The origin of a reused span is
@@ -209,7 +233,7 @@ def provenance(inputs, threshold, containment_threshold, num_perm, ngram, seed, 
         lambda: Params(threshold=threshold, containment_threshold=containment_threshold, num_perm=num_perm,
                        ngram=ngram, seed=seed, boilerplate_documents=boilerplate_documents,
                        align_min_tokens=align_min_tokens),
-        output, jobs, skip_bad, quiet,
+        output, jobs, skip_bad, quiet, engine, spark_master,
     ))
 
 

@@ -20,20 +20,7 @@ import sys
 
 from .run import SparkOptions, cluster_files, provenance_files
 
-__all__ = ["cluster_files", "provenance_files", "SparkOptions", "local_session", "spark_available"]
-
-
-def spark_available() -> str | None:
-    """None when PySpark, pandas, PyArrow and Java are here; else what is missing."""
-    import importlib.util
-    import shutil
-
-    for module in ("pyspark", "pyarrow", "pandas"):
-        if importlib.util.find_spec(module) is None:
-            return f"{module} is not installed (pip install 'dedup-provenance[spark]')"
-    if not os.environ.get("JAVA_HOME") and shutil.which("java") is None:
-        return "no Java (Spark needs Java 17 or 21: set JAVA_HOME or put java on PATH)"
-    return None
+__all__ = ["cluster_files", "provenance_files", "SparkOptions", "local_session"]
 
 
 def local_session(master: str = "local[*]", *, app_name: str = "dedup", config: dict[str, str] | None = None):
