@@ -179,6 +179,8 @@ def _execute(run, write, inputs, params: Callable[[], Params], output, jobs, ski
     the caller wraps it in :func:`_run`."""
     checked = params()  # before any input is read: a bad value fails at once
     check_output(output, inputs)
+    if getattr(write, "binary", False) and (output is None or str(output) == "-"):
+        raise click.UsageError("--format parquet writes a file: give one with -o")
     if engine == "spark":
         run = _on_spark(run.__name__, master)
     progress = None if quiet else _Progress(sys.stderr)
@@ -191,20 +193,28 @@ def _execute(run, write, inputs, params: Callable[[], Params], output, jobs, ski
         _summary(result, sys.stderr)
 
 
+def _writer(write: Callable, fmt: str) -> Callable:
+    def out(result, stream) -> None:
+        write(result, stream, fmt)
+    out.binary = fmt == "parquet"  # type: ignore[attr-defined]
+    return out
+
+
 @main.command()
 @_common
 @click.option("--format", "fmt", type=click.Choice(CLUSTER_FORMATS), default="text", show_default=True,
-              help="Output format.")
+              help="Output format (parquet: a row per cluster member, needs -o).")
 def cluster(inputs, threshold, containment_threshold, num_perm, ngram, seed, fmt, output, jobs, skip_bad, quiet,
             engine, spark_master):
     """Cluster the passages that several documents share.
 
     INPUT is a folder (every *.txt below it), a text file, a JSON Lines file
-    (.jsonl, .jsonl.gz, .jsonl.zst) or CSV/TSV with `id` and `text`, or `-`
-    for JSON Lines on stdin.
+    (.jsonl, .jsonl.gz, .jsonl.zst), Parquet or CSV/TSV with `id` and `text`,
+    or `-` for JSON Lines on stdin. With --engine spark, INPUT may be a URI
+    or a glob Spark reads (hdfs:///news/*.jsonl.gz).
     """
     _run(lambda: _execute(
-        cluster_files, lambda result, out: write_clusters(result, out, fmt), inputs,
+        cluster_files, _writer(write_clusters, fmt), inputs,
         lambda: Params(threshold=threshold, containment_threshold=containment_threshold, num_perm=num_perm,
                        ngram=ngram, seed=seed),
         output, jobs, skip_bad, quiet, engine, spark_master,
@@ -215,7 +225,8 @@ def cluster(inputs, threshold, containment_threshold, num_perm, ngram, seed, fmt
 @_common
 @click.option("--format", "fmt", type=click.Choice(PROVENANCE_FORMATS), default="markdown", show_default=True,
               help="Output format: a readable per-article summary, JSON, JSON Lines (one article a line), "
-                   "or one self-contained HTML page for review in a browser.")
+                   "one self-contained HTML page for review in a browser, or Parquet (a row per article, "
+                   "needs -o).")
 @click.option("--boilerplate", "boilerplate_documents", type=int, default=5, show_default=True,
               help="Text carried by this many documents or outlets is boilerplate.")
 @click.option("--min-words", "align_min_tokens", type=int, default=12, show_default=True,
@@ -229,7 +240,7 @@ def provenance(inputs, threshold, containment_threshold, num_perm, ngram, seed, 
     text); ties and unknown dates give no origin.
     """
     _run(lambda: _execute(
-        provenance_files, lambda result, out: write_provenance(result, out, fmt), inputs,
+        provenance_files, _writer(write_provenance, fmt), inputs,
         lambda: Params(threshold=threshold, containment_threshold=containment_threshold, num_perm=num_perm,
                        ngram=ngram, seed=seed, boilerplate_documents=boilerplate_documents,
                        align_min_tokens=align_min_tokens),

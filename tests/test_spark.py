@@ -63,16 +63,20 @@ def _engine():
     return engine
 
 
-def _clusters(result, fmt: str) -> str:
-    out = io.StringIO()
-    write_clusters(result, out, fmt)
-    return out.getvalue()
+def _written(write, result, fmt: str) -> bytes:
+    buffer = io.BytesIO()
+    out = io.TextIOWrapper(buffer, encoding="utf-8", newline="")
+    write(result, out, fmt)
+    out.flush()
+    return buffer.getvalue()
 
 
-def _provenance(result, fmt: str) -> str:
-    out = io.StringIO()
-    write_provenance(result, out, fmt)
-    return out.getvalue()
+def _clusters(result, fmt: str) -> bytes:
+    return _written(write_clusters, result, fmt)
+
+
+def _provenance(result, fmt: str) -> bytes:
+    return _written(write_provenance, result, fmt)
 
 
 def test_seeds_every_format_as_in_process(spark, seeds_dir):
@@ -129,10 +133,41 @@ def test_dump_provenance_whatever_the_cut(spark, conf, dump, dump_in_pieces, dum
     assert _provenance(found, "jsonl") == dump_expected["provenance"]
 
 
-def test_dump_clusters_from_seven_files(spark, conf, dump_in_pieces, dump_expected):
+def test_dump_clusters_from_parquet(spark, conf, dump, dump_expected, tmp_path):
+    """The dump as two Parquet files (written by pyarrow) gives the clusters of its JSON Lines."""
+    pq = pytest.importorskip("pyarrow.parquet")
+    pa = pytest.importorskip("pyarrow")
+    records = [json.loads(line) for line in gzip.open(dump, "rt", encoding="utf-8")]
+    paths = []
+    for k in range(2):
+        paths.append(tmp_path / f"dump-{k}.parquet")
+        pq.write_table(pa.Table.from_pylist(records[k::2]), paths[-1], row_group_size=300)
     conf("spark.sql.shuffle.partitions", "3")
-    found = _engine().cluster_files(spark, dump_in_pieces)
+    found = _engine().cluster_files(spark, paths)
     assert _clusters(found, "jsonl") == dump_expected["clusters"]
+    assert _clusters(found, "jsonl") == _clusters(cluster_files(paths), "jsonl")
+
+
+def test_command_line_engine_spark(spark, seeds_dir, tmp_path):
+    from click.testing import CliRunner
+
+    from dedup.cli import main
+
+    runner = CliRunner()
+    for engine in ("in-process", "spark"):
+        done = runner.invoke(main, ["cluster", str(seeds_dir), "--engine", engine, "--spark-master", "local[2]",
+                                    "--format", "csv", "-q", "-o", str(tmp_path / f"{engine}.csv")])
+        assert done.exit_code == 0, done.output
+    assert (tmp_path / "spark.csv").read_bytes() == (tmp_path / "in-process.csv").read_bytes()
+
+
+def test_missing_spark_is_a_clear_error(monkeypatch):
+    import dedup.engines as engines
+    from dedup.errors import ParameterError
+
+    monkeypatch.setattr(engines, "spark_available", lambda: "pyspark is not installed (pip install ...)")
+    with pytest.raises(ParameterError, match="--engine spark: pyspark is not installed"):
+        engines.spark_engine()
 
 
 def _words(rng: random.Random, n: int) -> str:

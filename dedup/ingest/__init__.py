@@ -19,7 +19,9 @@ from ..errors import InputError
 from .decode import decode_bytes, display
 from .documents import Document, IngestReport, Skipped, check_documents, document_from_record, split_location
 from .folders import folder_bytes, folder_items, strip_suffix, text_file
-from .records import csv_records, json_records, jsonl_records, open_binary, read_errors, read_failure
+from .records import (
+    csv_records, json_records, jsonl_records, open_binary, parquet_records, read_errors, read_failure,
+)
 
 __all__ = [
     "Document", "IngestReport", "Skipped", "read_documents", "input_bytes", "decode_bytes", "document_from_record", "check_documents",
@@ -29,6 +31,7 @@ __all__ = [
 JSONL_SUFFIXES = (".jsonl", ".jsonl.gz", ".jsonl.zst", ".ndjson", ".ndjson.gz", ".ndjson.zst")
 JSON_SUFFIXES = (".json", ".json.gz", ".json.zst")
 CSV_SUFFIXES = {".csv": ",", ".tsv": "\t", ".csv.gz": ",", ".tsv.gz": "\t"}
+PARQUET_SUFFIXES = (".parquet", ".parq")
 
 
 def _items_of(source: str | Path, report: IngestReport) -> Iterator[tuple[Any, str]]:
@@ -56,6 +59,9 @@ def _file_items(path: Path, report: IngestReport) -> Iterator[tuple[Any, str]]:
     readers = [(JSONL_SUFFIXES, jsonl_records), (JSON_SUFFIXES, json_records)]
     readers += [((suffix,), lambda s, n, r, d=delimiter: csv_records(s, n, d, r))
                 for suffix, delimiter in CSV_SUFFIXES.items()]
+    if name.endswith(PARQUET_SUFFIXES):
+        yield from parquet_records(path, shown, report)
+        return
     for suffixes, reader in readers:
         if name.endswith(suffixes):
             with open_binary(path, report) as stream:

@@ -118,7 +118,9 @@ def read_errors() -> tuple[type[BaseException], ...]:
     """What reading a file can raise: unreadable, or a corrupt or truncated archive."""
     errors: tuple[type[BaseException], ...] = (OSError, EOFError, zlib.error)
     zstandard = sys.modules.get("zstandard")  # imported only once a .zst file was opened
-    return errors + ((zstandard.ZstdError,) if zstandard is not None else ())
+    errors += (zstandard.ZstdError,) if zstandard is not None else ()
+    pyarrow = sys.modules.get("pyarrow")  # likewise, once a .parquet file was opened
+    return errors + ((pyarrow.ArrowException,) if pyarrow is not None else ())
 
 
 def read_failure(exc: BaseException) -> str:
@@ -298,3 +300,25 @@ def csv_records(stream: BinaryIO, name: str, delimiter: str, report: IngestRepor
             yield dict(zip(header, row + [None] * (len(header) - len(row)))), f"{name}:{line}"
     if header is None:
         yield InputError("needs 'id' and 'text' columns, found an empty file", path=name, line=1), ""
+
+
+def parquet_record(record: dict[str, Any]) -> dict[str, Any]:
+    """A Parquet row as the record a JSON line would be: a null is a field left out."""
+    return {k: v for k, v in record.items() if v is not None}
+
+
+def parquet_records(path: Path, name: str, report: IngestReport) -> Iterator[tuple[Any, str]]:
+    """A Parquet file of records (columns ``id``, ``text``, optional ``date``,
+    ``source``, ``url``, ``title``, others are extra fields), a row at a time;
+    the location of a record is its row number, from 1."""
+    try:
+        import pyarrow.parquet as pq
+    except ImportError:
+        raise InputError("reading .parquet needs the 'pyarrow' package (pip install 'dedup-provenance[parquet]')",
+                         path=name) from None
+    row = 0
+    for batch in pq.ParquetFile(path).iter_batches(batch_size=1024):
+        for record in batch.to_pylist():
+            row += 1
+            yield parquet_record(record), f"{name}:{row}"
+    report.bytes_read += path.stat().st_size

@@ -28,15 +28,14 @@ import pyarrow as pa
 
 from ...errors import InputError, ParameterError
 from ...ingest import (
-    CSV_SUFFIXES, JSON_SUFFIXES, JSONL_SUFFIXES, Document, IngestReport, Skipped, ignored_date, record_document,
+    CSV_SUFFIXES, JSON_SUFFIXES, JSONL_SUFFIXES, PARQUET_SUFFIXES, Document, IngestReport, Skipped, ignored_date,
+    record_document,
 )
 from ...ingest.decode import display
 from ...ingest.folders import _folder_files, strip_suffix, text_document
-from ...ingest.records import jsonl_line
+from ...ingest.records import jsonl_line, parquet_record
 
 __all__ = ["Source", "list_sources", "DOCUMENT_SCHEMA", "read_rows", "Note"]
-
-PARQUET_SUFFIXES = (".parquet", ".parq")
 
 # Kinds of the rows reading makes.
 DOC, ERROR, SKIPPED, FALLBACK = 0, 1, 2, 3
@@ -93,9 +92,6 @@ def _local_sources(arg: str) -> list[Source]:
                 raise file
             doc_id = display(file.relative_to(path).with_suffix("").as_posix())
             found.append(Source(file.resolve().as_uri(), display(file), "text", doc_id))
-        if path.name.endswith(".parquet") or any(path.glob("*.parquet")):  # a Parquet dataset's folder
-            return [Source(f.resolve().as_uri(), display(f), "parquet")
-                    for f in sorted(path.rglob("*.parquet"))]
         return found
     if not path.exists():
         raise InputError("no such file or folder", path=display(path))
@@ -122,17 +118,10 @@ def _remote_sources(spark, arg: str) -> list[Source]:
                 files.append(listing.next().getPath())
             base = status.getPath().toUri().getPath().rstrip("/") + "/"
             for p in sorted(files, key=lambda p: p.toString()):
-                name = p.getName()
-                if name.startswith(("_", ".")):
-                    continue
-                uri = p.toString()
-                if name.lower().endswith(PARQUET_SUFFIXES):
-                    found.append(Source(uri, uri, "parquet"))
-                elif name.lower().endswith(".txt"):
+                # A folder is a folder of text files, as for the in-process reader.
+                if p.getName().lower().endswith(".txt"):
                     relative = p.toUri().getPath()[len(base):]
-                    found.append(Source(uri, uri, "text", relative.rsplit(".", 1)[0]))
-                elif _kind(name) == "jsonl":
-                    found.append(Source(uri, uri, "jsonl"))
+                    found.append(Source(p.toString(), p.toString(), "text", relative.rsplit(".", 1)[0]))
         else:
             uri = status.getPath().toString()
             kind = _kind(status.getPath().getName())
@@ -242,11 +231,6 @@ def parquet_rows(files: _Files, batches: Iterable[pa.RecordBatch]) -> Iterator[p
             location = f"{source.shown}:{index + 1}"
             _taken(parquet_record(record), location, (number, 0, index), rows)
         yield pa.RecordBatch.from_pylist(rows, schema=DOCUMENT_SCHEMA)
-
-
-def parquet_record(record: dict) -> dict:
-    """A Parquet row as the record a JSON line would be: missing values are absent."""
-    return {k: v for k, v in record.items() if v is not None}
 
 
 def read_rows(spark, sources: list[Source]):
