@@ -186,7 +186,7 @@ def _sign(run: _Run, docs, anchors: bool) -> _Index:
     spark, params = run.spark, run.params
     run.step("sign")
     options, batch_size = params.sign_options(anchors), params.batch_size
-    by_id = docs.select("id", "text").orderBy("id")
+    by_id = docs.select("id", "text", "date", "source", "url", "title").orderBy("id")
     signed = run.saved(by_id.mapInArrow(lambda b: steps.sign_partition(b, options, batch_size), steps.SIGNED),
                        "signed")
     counts = (signed.groupBy("part")
@@ -197,12 +197,23 @@ def _sign(run: _Run, docs, anchors: bool) -> _Index:
     numbered = (signed.join(F.broadcast(doc_first), "part").join(F.broadcast(passage_first), "part")
                 .withColumn("doc", F.col("doc") + F.col("doc_first"))
                 .withColumn("passage", F.col("passage") + F.col("passage_first")))
-    numbers = numbered.where(F.col("row") == steps.DOC_ROW).select("doc", "id", "anchors")
-    documents = run.saved(docs.join(numbers.select("id", "doc"), "id")
-                          .select("doc", "id", "text", "date", "source", "url", "title"), "documents")
+    doc_rows = numbered.where(F.col("row") == steps.DOC_ROW)
+    documents = run.saved(doc_rows.select("doc", "id", "text", "date", "source", "url", "title"), "documents")
     passages = run.saved(numbered.where(F.col("row") == steps.PASSAGE_ROW)
                          .select("passage", "doc", "start", "end", "kind", "values", "size"), "passages")
-    return _Index(documents, passages, numbers.select("doc", "anchors"), n_documents, n_passages)
+    return _Index(documents, passages, doc_rows.select("doc", "anchors"), n_documents, n_passages)
+
+
+def _shared(frame, key: tuple[str, ...], order: str):
+    """Rows of ``frame`` whose ``key`` at least one other row has, sorted by
+    (key, order) within partitions of the key. A row alone in its bucket can
+    pair with nothing, and most are alone: they stay in the JVM."""
+    from pyspark.sql import Window, functions as F
+
+    window = Window.partitionBy(*key).orderBy(order).rowsBetween(Window.unboundedPreceding,
+                                                                 Window.unboundedFollowing)
+    counted = frame.repartition(*key).withColumn("_carriers", F.count(F.lit(1)).over(window))
+    return counted.where(F.col("_carriers") > 1).drop("_carriers").sortWithinPartitions(*key, order)
 
 
 # ---------------------------------------------------------------------------
@@ -217,7 +228,7 @@ def _candidates(run: _Run, index: _Index):
     run.step("candidates", 0, bands)
     keyed = index.passages.select("passage", "doc", "values").mapInArrow(
         lambda b: steps.band_partition(b, bands, rows, num_perm), steps.BANDS)
-    buckets = keyed.repartition("band", "key").sortWithinPartitions("band", "key", "passage")
+    buckets = _shared(keyed, ("band", "key"), "passage")
     found = buckets.mapInArrow(lambda b: steps.bucket_partition(b, n_passages, n_documents, max_bucket),
                                steps.CANDIDATES)
     return run.saved(found.dropDuplicates(["pair"]), "candidates")
@@ -302,7 +313,7 @@ def _document_pairs(run: _Run, index: _Index, candidates):
     options, n = run.params.anchor, index.n_documents
     run.step("pairs")
     rows = index.anchors.mapInArrow(steps.anchor_partition, steps.ANCHORS)
-    shared = (rows.repartition("hash").sortWithinPartitions("hash", "doc")
+    shared = (_shared(rows, ("hash",), "doc")
               .mapInArrow(lambda b: steps.sharing_partition(b, n, options.max_df), steps.SHARED))
     counted = (shared.repartition("docs").sortWithinPartitions("docs")
                .mapInArrow(lambda b: steps.counted_partition(b, options.min_shared), steps.SHARED))

@@ -27,11 +27,12 @@ from .arrow import column, complete_runs, fixed_rows, table_batches, with_lead
 # Rows of the signing stage.
 DOC_ROW, PASSAGE_ROW = 0, 1
 
-SIGNED = ("row byte, part int, doc long, passage long, id string, start long, end long, kind byte, "
-          "values binary, size int, anchors binary")
+_FIELDS = ("id", "text", "date", "source", "url", "title")
+SIGNED = ("row byte, part int, doc long, passage long, id string, text string, date string, source string, "
+          "url string, title string, start long, end long, kind byte, values binary, size int, anchors binary")
 _SIGNED = pa.schema([("row", pa.int8()), ("part", pa.int32()), ("doc", pa.int64()), ("passage", pa.int64()),
-                     ("id", pa.string()), ("start", pa.int64()), ("end", pa.int64()), ("kind", pa.int8()),
-                     ("values", pa.binary()), ("size", pa.int32()), ("anchors", pa.binary())])
+                     *((f, pa.string()) for f in _FIELDS), ("start", pa.int64()), ("end", pa.int64()),
+                     ("kind", pa.int8()), ("values", pa.binary()), ("size", pa.int32()), ("anchors", pa.binary())])
 
 
 def _task_partition() -> int:
@@ -44,13 +45,15 @@ def _task_partition() -> int:
 def sign_partition(batches: Iterable[pa.RecordBatch], options: SignOptions, batch_size: int
                    ) -> Iterator[pa.RecordBatch]:
     """:func:`~dedup.corpus.sign_documents` and :func:`~dedup.corpus.index_batch` over
-    documents sorted by id (``id``, ``text``). Documents and passages are
+    documents sorted by id (``id``, ``text``, ``date``, ``source``, ``url``,
+    ``title``, which document rows carry on). Documents and passages are
     numbered within the partition, in order: with the partitions' counts they
     become the corpus's document numbers and passage ranks."""
     part = _task_partition()
     docs_before = passages_before = 0
     for table in table_batches(batches):
-        ids, texts = table.column("id").to_pylist(), table.column("text").to_pylist()
+        fields = {f: table.column(f).to_pylist() for f in _FIELDS}
+        ids, texts = fields["id"], fields["text"]
         for lo in range(0, len(ids), batch_size):
             documents = [Document(i, t) for i, t in zip(ids[lo : lo + batch_size], texts[lo : lo + batch_size])]
             signed = index_batch(sign_documents(documents, options))
@@ -73,7 +76,7 @@ def sign_partition(batches: Iterable[pa.RecordBatch], options: SignOptions, batc
                 pa.array(np.full(n_docs + n_passages, part, np.int32)),
                 pa.array(np.concatenate([np.arange(n_docs) + docs_before, p.doc.astype(np.int64) + docs_before])),
                 pa.array(null_ints + (np.arange(n_passages) + passages_before).tolist(), pa.int64()),
-                pa.array(list(ids[lo : lo + batch_size]) + [None] * n_passages, pa.string()),
+                *(pa.array(fields[f][lo : lo + batch_size] + [None] * n_passages, pa.string()) for f in _FIELDS),
                 pa.array(null_ints + p.start.astype(np.int64).tolist(), pa.int64()),
                 pa.array(null_ints + p.end.astype(np.int64).tolist(), pa.int64()),
                 pa.array(null_ints + p.kind.astype(np.int8).tolist(), pa.int8()),
