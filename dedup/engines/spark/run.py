@@ -81,6 +81,8 @@ class _Run:
         self.work = self.work.rstrip("/") + "/" + uuid.uuid4().hex[:12] if not self.own_work else self.work
 
     def step(self, name: str, done: int = 0, total: int | None = None) -> None:
+        # Spark's UI (and its REST API, which benchmarks.spark_speed reads) lists jobs by step.
+        self.spark.sparkContext.setJobGroup(f"dedup {name}", f"dedup: {name}")
         if self.progress is not None:
             self.progress(name, done, total)
 
