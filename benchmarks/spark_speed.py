@@ -99,7 +99,7 @@ def _child(dump: Path, out: Path, master: str, memory: str) -> int:
     work = Path(tempfile.mkdtemp(prefix="dedup-spark-bench-"))
     try:
         result = provenance_files(spark, [dump], Params(), progress=progress,
-                                  options=SparkOptions(work_dir=str(work)))
+                                  options=SparkOptions(work_dir=str(work), keep_work=True))
         progress("write", 0, None)
         with open_output(out) as stream:
             write_provenance(result, stream, "jsonl")

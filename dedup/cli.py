@@ -141,6 +141,9 @@ def _common(command):
                           "(pip install 'dedup-provenance[spark]'); the output is the same."),
         click.option("--spark-master", default="local[*]", show_default=True,
                      help="With --engine spark: the Spark master (local[N], yarn, spark://host:port, k8s://...)."),
+        click.option("--spark-work-dir", default=None,
+                     help="With --engine spark: where stages keep their Parquet; on a cluster, a folder every "
+                          "executor reaches (hdfs://..., s3a://...) [default: a temporary folder, local mode only]."),
     ]
     for option in reversed(options):
         command = option(command)
@@ -161,7 +164,7 @@ def _jobs(requested: int | None, quiet: bool) -> int:
 ENGINES = ("in-process", "spark")
 
 
-def _on_spark(name: str, master: str) -> Callable:
+def _on_spark(name: str, master: str, work_dir: str | None) -> Callable:
     """The Spark engine's ``name`` (cluster_files or provenance_files), called like the in-process one."""
     from .engines import spark_engine
 
@@ -169,12 +172,12 @@ def _on_spark(name: str, master: str) -> Callable:
 
     def run(inputs, params, *, skip_bad, jobs, progress):
         return getattr(engine, name)(engine.local_session(master), inputs, params, skip_bad=skip_bad,
-                                     progress=progress)
+                                     progress=progress, options=engine.SparkOptions(work_dir=work_dir))
     return run
 
 
 def _execute(run, write, inputs, params: Callable[[], Params], output, jobs, skip_bad, quiet,
-             engine: str = "in-process", master: str = "local[*]") -> None:
+             engine: str = "in-process", master: str = "local[*]", work_dir: str | None = None) -> None:
     """Check the parameters and the output, run a pipeline and write its result;
     the caller wraps it in :func:`_run`."""
     checked = params()  # before any input is read: a bad value fails at once
@@ -182,7 +185,7 @@ def _execute(run, write, inputs, params: Callable[[], Params], output, jobs, ski
     if getattr(write, "binary", False) and (output is None or str(output) == "-"):
         raise click.UsageError("--format parquet writes a file: give one with -o")
     if engine == "spark":
-        run = _on_spark(run.__name__, master)
+        run = _on_spark(run.__name__, master, work_dir)
     progress = None if quiet else _Progress(sys.stderr)
     result = run(inputs, checked, skip_bad=skip_bad, jobs=_jobs(jobs, quiet), progress=progress)
     if progress:
@@ -205,7 +208,7 @@ def _writer(write: Callable, fmt: str) -> Callable:
 @click.option("--format", "fmt", type=click.Choice(CLUSTER_FORMATS), default="text", show_default=True,
               help="Output format (parquet: a row per cluster member, needs -o).")
 def cluster(inputs, threshold, containment_threshold, num_perm, ngram, seed, fmt, output, jobs, skip_bad, quiet,
-            engine, spark_master):
+            engine, spark_master, spark_work_dir):
     """Cluster the passages that several documents share.
 
     INPUT is a folder (every *.txt below it), a text file, a JSON Lines file
@@ -217,7 +220,7 @@ def cluster(inputs, threshold, containment_threshold, num_perm, ngram, seed, fmt
         cluster_files, _writer(write_clusters, fmt), inputs,
         lambda: Params(threshold=threshold, containment_threshold=containment_threshold, num_perm=num_perm,
                        ngram=ngram, seed=seed),
-        output, jobs, skip_bad, quiet, engine, spark_master,
+        output, jobs, skip_bad, quiet, engine, spark_master, spark_work_dir,
     ))
 
 
@@ -232,7 +235,7 @@ def cluster(inputs, threshold, containment_threshold, num_perm, ngram, seed, fmt
 @click.option("--min-words", "align_min_tokens", type=int, default=12, show_default=True,
               help="Shortest reused stretch reported, in words.")
 def provenance(inputs, threshold, containment_threshold, num_perm, ngram, seed, fmt, boilerplate_documents,
-               align_min_tokens, output, jobs, skip_bad, quiet, engine, spark_master):
+               align_min_tokens, output, jobs, skip_bad, quiet, engine, spark_master, spark_work_dir):
     """Report, for every article, each reused span, what it matches and its likely origin.
 
     Takes the same inputs as `dedup cluster`. The origin of a reused span is
@@ -244,7 +247,7 @@ def provenance(inputs, threshold, containment_threshold, num_perm, ngram, seed, 
         lambda: Params(threshold=threshold, containment_threshold=containment_threshold, num_perm=num_perm,
                        ngram=ngram, seed=seed, boilerplate_documents=boilerplate_documents,
                        align_min_tokens=align_min_tokens),
-        output, jobs, skip_bad, quiet, engine, spark_master,
+        output, jobs, skip_bad, quiet, engine, spark_master, spark_work_dir,
     ))
 
 

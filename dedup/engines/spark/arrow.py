@@ -14,7 +14,7 @@ from typing import Iterable, Iterator
 import numpy as np
 import pyarrow as pa
 
-__all__ = ["column", "fixed_rows", "binary_rows", "concat", "complete_runs", "with_lead", "table_batches"]
+__all__ = ["column", "fixed_rows", "complete_runs", "with_lead", "table_batches"]
 
 
 def column(batch: pa.RecordBatch | pa.Table, name: str, dtype: type | None = None) -> np.ndarray:
@@ -37,16 +37,6 @@ def fixed_rows(batch: pa.RecordBatch | pa.Table, name: str, width: int, dtype: t
     offsets = np.frombuffer(values.buffers()[1], dtype=np.int64)[values.offset : values.offset + len(values) + 1]
     data = np.frombuffer(values.buffers()[2], dtype=np.uint8)[offsets[0] : offsets[-1]]
     return data.view(dtype).reshape(len(values), width)
-
-
-def binary_rows(batch: pa.RecordBatch | pa.Table, name: str, dtype: type) -> list[np.ndarray]:
-    """A binary column of arrays of ``dtype`` (any length each), one array per row."""
-    return [np.frombuffer(v, dtype=dtype) if v is not None else np.zeros(0, dtype)
-            for v in batch.column(name).to_pylist()]
-
-
-def concat(tables: list[pa.Table], schema: pa.Schema) -> pa.Table:
-    return pa.concat_tables(tables) if tables else schema.empty_table()
 
 
 def table_batches(batches: Iterable[pa.RecordBatch]) -> Iterator[pa.Table]:

@@ -48,7 +48,7 @@ from ...provenance import build_provenance
 from ...store import DocumentStore
 from . import steps
 from .components import DRIVER_PAIRS, components
-from .read import DOC, ERROR, FALLBACK, SKIPPED, Note, Source, line_starts, list_sources, read_rows
+from .read import DOC, ERROR, FALLBACK, SKIPPED, Note, line_starts, list_sources, read_rows
 
 __all__ = ["cluster_files", "provenance_files", "SparkOptions"]
 
@@ -57,14 +57,16 @@ __all__ = ["cluster_files", "provenance_files", "SparkOptions"]
 class SparkOptions:
     """How the Spark engine runs (never what it finds).
 
-    ``work_dir``: where stages leave their Parquet (a folder Spark's executors
-    share: HDFS or S3 on a cluster; default a temporary folder, removed at the
-    end). ``driver_pairs``: verified pairs up to which connected components are
-    found on the driver.
+    ``work_dir``: where stages leave their Parquet, in a folder of the run's
+    own (a folder Spark's executors share: HDFS or S3 on a cluster; default a
+    temporary folder, in local mode only); the run's folder is removed at the
+    end unless ``keep_work``. ``driver_pairs``: verified pairs up to which
+    connected components are found on the driver.
     """
 
     work_dir: str | None = None
     driver_pairs: int = DRIVER_PAIRS
+    keep_work: bool = False
 
     def __post_init__(self) -> None:
         if not isinstance(self.driver_pairs, int) or self.driver_pairs < 0:
@@ -77,6 +79,9 @@ class _Run:
     def __init__(self, spark, params: Params, options: SparkOptions, progress: Progress | None) -> None:
         self.spark, self.params, self.options, self.progress = spark, params, options, progress
         self.own_work = options.work_dir is None
+        if self.own_work and not spark.sparkContext.master.startswith("local"):
+            raise ParameterError(f"Spark master {spark.sparkContext.master}: give a work folder every executor "
+                                 f"reaches (--spark-work-dir hdfs://..., SparkOptions(work_dir=...))")
         self.work = options.work_dir or tempfile.mkdtemp(prefix="dedup-spark-")
         self.work = self.work.rstrip("/") + "/" + uuid.uuid4().hex[:12] if not self.own_work else self.work
 
@@ -93,8 +98,14 @@ class _Run:
         return self.spark.read.parquet(path)
 
     def close(self) -> None:
+        if self.options.keep_work:
+            return
         if self.own_work:
             shutil.rmtree(self.work, ignore_errors=True)
+            return
+        jvm = self.spark.sparkContext._jvm
+        path = jvm.org.apache.hadoop.fs.Path(self.work)
+        path.getFileSystem(self.spark.sparkContext._jsc.hadoopConfiguration()).delete(path, True)
 
 
 # ---------------------------------------------------------------------------
@@ -344,6 +355,16 @@ def _align(run: _Run, index: _Index, pairs) -> list[Alignment]:
 # Entry points
 
 
+def _indexed(run: _Run, inputs: Iterable[str | os.PathLike[str]], skip_bad: bool,
+             anchors: bool) -> tuple[_Index, IngestReport]:
+    docs, report, names = _read(run, list(inputs), skip_bad)
+    index = _sign(run, docs, anchors)
+    report.documents = index.n_documents
+    if not index.n_documents:
+        raise nothing_read(names, report.skipped)
+    return index, report
+
+
 def cluster_files(
     spark,
     inputs: Iterable[str | os.PathLike[str]],
@@ -356,11 +377,7 @@ def cluster_files(
     """:func:`dedup.cluster_files` on a :class:`pyspark.sql.SparkSession`: the same clusters, byte for byte."""
     run = _Run(spark, params, options, progress)
     try:
-        docs, report, names = _read(run, list(inputs), skip_bad)
-        index = _sign(run, docs, anchors=False)
-        report.documents = index.n_documents
-        if not index.n_documents:
-            raise nothing_read(names, report.skipped)
+        index, report = _indexed(run, inputs, skip_bad, anchors=False)
         clusters, _, stats = _cluster_stage(run, index)
         members = sorted({m.doc for c in clusters for m in c.members})
         from pyspark.sql import functions as F
@@ -388,11 +405,7 @@ def provenance_files(
     and the alignments are held in memory."""
     run = _Run(spark, params, options, progress)
     try:
-        docs, report, names = _read(run, list(inputs), skip_bad)
-        index = _sign(run, docs, anchors=True)
-        report.documents = index.n_documents
-        if not index.n_documents:
-            raise nothing_read(names, report.skipped)
+        index, report = _indexed(run, inputs, skip_bad, anchors=True)
         _, candidates, stats = _cluster_stage(run, index)
         pairs = _document_pairs(run, index, candidates)
         n_pairs = pairs.count()
