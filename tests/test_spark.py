@@ -92,13 +92,47 @@ def test_seeds_every_format_as_in_process(spark, seeds_dir):
         assert _provenance(found, fmt) == _provenance(local, fmt), fmt
 
 
+def _generated(n: int, seed: int) -> list[dict]:
+    """``n`` articles of made-up words with planted reuse: paragraphs copied
+    whole or edited, whole re-sends, a boilerplate paragraph, dates and outlets
+    (self-contained: the benchmark generator needs the shared Reuters data)."""
+    rng = random.Random(seed)
+    vocabulary = [f"{a}{b}{c}" for a in ("b", "d", "k", "l", "m", "p", "r", "s", "t", "v")
+                  for b in ("a", "e", "i", "o", "u", "au", "ei") for c in ("n", "r", "s", "t", "l", "m", "nd", "rk")]
+
+    def paragraph() -> str:
+        return " ".join(rng.choice(vocabulary) for _ in range(rng.randint(25, 70))).capitalize() + "."
+
+    boilerplate = paragraph()
+    records: list[dict] = []
+    for k in range(n):
+        paragraphs = [paragraph() for _ in range(rng.randint(3, 6))]
+        if records and rng.random() < 0.25:  # reuse from an earlier article
+            source = rng.choice(records)["text"].split("\n\n")
+            taken = rng.choice(source)
+            if rng.random() < 0.4:  # edited on the way
+                words = taken.split()
+                for _ in range(3):
+                    words[rng.randrange(len(words))] = rng.choice(vocabulary)
+                taken = " ".join(words)
+            paragraphs.insert(rng.randrange(len(paragraphs) + 1), taken)
+        if records and rng.random() < 0.02:  # a re-send
+            paragraphs = rng.choice(records)["text"].split("\n\n") + [paragraph()]
+        if rng.random() < 0.05:
+            paragraphs.append(boilerplate)
+        record = {"id": f"n{k:05d}", "text": "\n\n".join(paragraphs), "source": f"outlet{rng.randrange(12)}"}
+        if rng.random() < 0.9:
+            record["date"] = f"2024-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}"
+        records.append(record)
+    return records
+
+
 @pytest.fixture(scope="session")
 def dump(tmp_path_factory) -> Path:
     """1,200 generated articles with planted reuse, as one .jsonl.gz."""
-    from benchmarks.make_dump import main
-
     out = tmp_path_factory.mktemp("dump") / "dump.jsonl.gz"
-    main(["--articles", "1200", "--seed", "5", "--out", str(out), "--level", "1"])
+    with gzip.open(out, "wt", encoding="utf-8") as handle:
+        handle.writelines(json.dumps(r) + "\n" for r in _generated(1200, 5))
     return out
 
 
@@ -111,7 +145,7 @@ def dump_in_pieces(dump, tmp_path_factory) -> list[Path]:
     paths = []
     for k in range(7):
         part = "".join(line + "\n" for line in lines[k::7])
-        path = folder / (f"part-{k}.jsonl.gz" if k % 2 else f"part-{k}.jsonl")
+        path = folder / (f"part {k}.jsonl.gz" if k % 2 else f"part-{k}%20.jsonl")  # names Hadoop must not mangle
         (gzip.open(path, "wt", encoding="utf-8") if k % 2 else open(path, "w", encoding="utf-8")).write(part)
         paths.append(path)
     return paths

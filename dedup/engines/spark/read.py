@@ -22,7 +22,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable, Iterator, Sequence
-from urllib.parse import unquote, urlparse
+from urllib.parse import unquote
 
 import pyarrow as pa
 
@@ -61,11 +61,15 @@ class Source:
     doc_id: str | None = None  # a text file's document id
 
 
-def _key(uri: str) -> tuple[str, str, str]:
-    """A file's name as Spark and Hadoop spell it in several ways, made one."""
-    parsed = urlparse(uri)
-    scheme = parsed.scheme or "file"
-    return scheme, parsed.netloc if scheme != "file" else "", unquote(parsed.path)
+def _key(uri: str, encoded: bool = False) -> tuple[str, str, str]:
+    """A file's name, whether Hadoop spells it (``file:/a b``) or Spark's file
+    metadata does (``encoded``: ``file:/a%20b``), made one."""
+    scheme, rest = uri.split(":", 1) if ":" in uri.split("/", 1)[0] else ("file", uri)
+    netloc, path = "", rest
+    if rest.startswith("//"):
+        netloc, _, path = rest[2:].partition("/")
+        path = "/" + path
+    return scheme, netloc if scheme != "file" else "", unquote(path) if encoded else path
 
 
 def _kind(name: str) -> str:
@@ -83,6 +87,11 @@ def _kind(name: str) -> str:
     return "text"
 
 
+def _local_uri(path: Path) -> str:
+    """A local file as Hadoop names it: ``file:`` and the absolute path, not percent-encoded."""
+    return "file:" + os.fsdecode(path.resolve())
+
+
 def _local_sources(arg: str) -> list[Source]:
     path = Path(arg)
     if path.is_dir():
@@ -91,13 +100,13 @@ def _local_sources(arg: str) -> list[Source]:
             if isinstance(file, InputError):
                 raise file
             doc_id = display(file.relative_to(path).with_suffix("").as_posix())
-            found.append(Source(file.resolve().as_uri(), display(file), "text", doc_id))
+            found.append(Source(_local_uri(file), display(file), "text", doc_id))
         return found
     if not path.exists():
         raise InputError("no such file or folder", path=display(path))
     kind = _kind(path.name)
     doc_id = display(strip_suffix(path.name, [".txt", ".text", ".md"])) if kind == "text" else None
-    return [Source(path.resolve().as_uri(), display(path), kind, doc_id)]
+    return [Source(_local_uri(path), display(path), kind, doc_id)]
 
 
 def _remote_sources(spark, arg: str) -> list[Source]:
@@ -152,7 +161,7 @@ class _Files:
     by_key: dict[tuple[str, str, str], tuple[int, Source]]
 
     def lookup(self, uri: str) -> tuple[int, Source]:
-        return self.by_key[_key(uri)]
+        return self.by_key[_key(uri, encoded=True)]
 
 
 def _row(kind: int, file: int, block: int, index: int, doc: Document | None = None, *, location: str = "",
@@ -287,7 +296,7 @@ def line_starts(spark, sources: list[Source], notes: list[Note]) -> dict[tuple[i
     number = {_key(s.uri): k for k, s in enumerate(sources)}
     by_file: dict[int, list[tuple[int, int]]] = {}
     for row in counts:
-        by_file.setdefault(number[_key(row["path"])], []).append((row["block"], row["count"]))
+        by_file.setdefault(number[_key(row["path"], encoded=True)], []).append((row["block"], row["count"]))
     starts = {}
     for file, blocks in by_file.items():
         before = 0

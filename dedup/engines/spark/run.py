@@ -253,8 +253,7 @@ def _verify(run: _Run, index: _Index, candidates):
     n, num_perm, options = index.n_passages, run.params.num_perm, run.params.verify
     run.step("verify")
     signatures = index.passages.select("passage", "values", "size")
-    joined = (candidates.select("pair", (F.col("pair") / F.lit(n)).cast("long").alias("l"),
-                                (F.col("pair") % F.lit(n)).alias("r"))
+    joined = (candidates.select("pair", _low("pair", n).alias("l"), (F.col("pair") % F.lit(n)).alias("r"))
               .join(signatures.select(F.col("passage").alias("l"), F.col("values").alias("values_l"),
                                       F.col("size").alias("size_l")), "l")
               .join(signatures.select(F.col("passage").alias("r"), F.col("values").alias("values_r"),
@@ -294,6 +293,14 @@ def _clusters(run: _Run, index: _Index, verified) -> list[Cluster]:
                           doc_ids=doc_ids, weakest=weakest)
 
 
+def _low(code: str, n: int):
+    """The low number of the pair codes in column ``code`` (``low * n + high``): an integer
+    division, exact for every code (a division of doubles is not, past 2**53)."""
+    from pyspark.sql import functions as F
+
+    return F.expr(f"`{code}` div {int(n)}")
+
+
 def _cluster_stage(run: _Run, index: _Index):
     candidates = _candidates(run, index)
     verified = _verify(run, index, candidates)
@@ -331,8 +338,8 @@ def _document_pairs(run: _Run, index: _Index, candidates):
     counted = (shared.repartition("docs").sortWithinPartitions("docs")
                .mapInArrow(lambda b: steps.counted_partition(b, options.min_shared), steps.SHARED))
     pairs = candidates.select("docs").unionByName(counted).distinct()
-    return run.saved(pairs.select((F.col("docs") / F.lit(n)).cast("long").alias("left"),
-                                  (F.col("docs") % F.lit(n)).alias("right")), "pairs")
+    return run.saved(pairs.select(_low("docs", n).alias("left"), (F.col("docs") % F.lit(n)).alias("right")),
+                     "pairs")
 
 
 def _align(run: _Run, index: _Index, pairs) -> list[Alignment]:
