@@ -136,6 +136,14 @@ def _common(command):
                      help="Worker processes [default: all cores]."),
         click.option("--skip-bad", is_flag=True, help="Skip (and report) malformed records instead of stopping."),
         click.option("-q", "--quiet", is_flag=True, help="No progress or summary on stderr."),
+        click.option("--engine", type=click.Choice(ENGINES), default="in-process", show_default=True,
+                     help="Where the steps run: this process (and --jobs workers), or Apache Spark "
+                          "(pip install 'dedup-provenance[spark]'); the output is the same."),
+        click.option("--spark-master", default="local[*]", show_default=True,
+                     help="With --engine spark: the Spark master (local[N], yarn, spark://host:port, k8s://...)."),
+        click.option("--spark-work-dir", default=None,
+                     help="With --engine spark: where stages keep their Parquet; on a cluster, a folder every "
+                          "executor reaches (hdfs://..., s3a://...) [default: a temporary folder, local mode only]."),
     ]
     for option in reversed(options):
         command = option(command)
@@ -153,11 +161,31 @@ def _jobs(requested: int | None, quiet: bool) -> int:
     return cores
 
 
-def _execute(run, write, inputs, params: Callable[[], Params], output, jobs, skip_bad, quiet) -> None:
+ENGINES = ("in-process", "spark")
+
+
+def _on_spark(name: str, master: str, work_dir: str | None) -> Callable:
+    """The Spark engine's ``name`` (cluster_files or provenance_files), called like the in-process one."""
+    from .engines import spark_engine
+
+    engine = spark_engine()
+
+    def run(inputs, params, *, skip_bad, jobs, progress):
+        return getattr(engine, name)(engine.local_session(master), inputs, params, skip_bad=skip_bad,
+                                     progress=progress, options=engine.SparkOptions(work_dir=work_dir))
+    return run
+
+
+def _execute(run, write, inputs, params: Callable[[], Params], output, jobs, skip_bad, quiet,
+             engine: str = "in-process", master: str = "local[*]", work_dir: str | None = None) -> None:
     """Check the parameters and the output, run a pipeline and write its result;
     the caller wraps it in :func:`_run`."""
     checked = params()  # before any input is read: a bad value fails at once
     check_output(output, inputs)
+    if getattr(write, "binary", False) and (output is None or str(output) == "-"):
+        raise click.UsageError("--format parquet writes a file: give one with -o")
+    if engine == "spark":
+        run = _on_spark(run.__name__, master, work_dir)
     progress = None if quiet else _Progress(sys.stderr)
     result = run(inputs, checked, skip_bad=skip_bad, jobs=_jobs(jobs, quiet), progress=progress)
     if progress:
@@ -168,22 +196,31 @@ def _execute(run, write, inputs, params: Callable[[], Params], output, jobs, ski
         _summary(result, sys.stderr)
 
 
+def _writer(write: Callable, fmt: str) -> Callable:
+    def out(result, stream) -> None:
+        write(result, stream, fmt)
+    out.binary = fmt == "parquet"  # type: ignore[attr-defined]
+    return out
+
+
 @main.command()
 @_common
 @click.option("--format", "fmt", type=click.Choice(CLUSTER_FORMATS), default="text", show_default=True,
-              help="Output format.")
-def cluster(inputs, threshold, containment_threshold, num_perm, ngram, seed, fmt, output, jobs, skip_bad, quiet):
+              help="Output format (parquet: a row per cluster member, needs -o).")
+def cluster(inputs, threshold, containment_threshold, num_perm, ngram, seed, fmt, output, jobs, skip_bad, quiet,
+            engine, spark_master, spark_work_dir):
     """Cluster the passages that several documents share.
 
     INPUT is a folder (every *.txt below it), a text file, a JSON Lines file
-    (.jsonl, .jsonl.gz, .jsonl.zst) or CSV/TSV with `id` and `text`, or `-`
-    for JSON Lines on stdin.
+    (.jsonl, .jsonl.gz, .jsonl.zst), Parquet or CSV/TSV with `id` and `text`,
+    or `-` for JSON Lines on stdin. With --engine spark, INPUT may be a URI
+    or a glob Spark reads (hdfs:///news/*.jsonl.gz).
     """
     _run(lambda: _execute(
-        cluster_files, lambda result, out: write_clusters(result, out, fmt), inputs,
+        cluster_files, _writer(write_clusters, fmt), inputs,
         lambda: Params(threshold=threshold, containment_threshold=containment_threshold, num_perm=num_perm,
                        ngram=ngram, seed=seed),
-        output, jobs, skip_bad, quiet,
+        output, jobs, skip_bad, quiet, engine, spark_master, spark_work_dir,
     ))
 
 
@@ -191,13 +228,14 @@ def cluster(inputs, threshold, containment_threshold, num_perm, ngram, seed, fmt
 @_common
 @click.option("--format", "fmt", type=click.Choice(PROVENANCE_FORMATS), default="markdown", show_default=True,
               help="Output format: a readable per-article summary, JSON, JSON Lines (one article a line), "
-                   "or one self-contained HTML page for review in a browser.")
+                   "one self-contained HTML page for review in a browser, or Parquet (a row per article, "
+                   "needs -o).")
 @click.option("--boilerplate", "boilerplate_documents", type=int, default=5, show_default=True,
               help="Text carried by this many documents or outlets is boilerplate.")
 @click.option("--min-words", "align_min_tokens", type=int, default=12, show_default=True,
               help="Shortest reused stretch reported, in words.")
 def provenance(inputs, threshold, containment_threshold, num_perm, ngram, seed, fmt, boilerplate_documents,
-               align_min_tokens, output, jobs, skip_bad, quiet):
+               align_min_tokens, output, jobs, skip_bad, quiet, engine, spark_master, spark_work_dir):
     """Report, for every article, each reused span, what it matches and its likely origin.
 
     Takes the same inputs as `dedup cluster`. The origin of a reused span is
@@ -205,11 +243,11 @@ def provenance(inputs, threshold, containment_threshold, num_perm, ngram, seed, 
     text); ties and unknown dates give no origin.
     """
     _run(lambda: _execute(
-        provenance_files, lambda result, out: write_provenance(result, out, fmt), inputs,
+        provenance_files, _writer(write_provenance, fmt), inputs,
         lambda: Params(threshold=threshold, containment_threshold=containment_threshold, num_perm=num_perm,
                        ngram=ngram, seed=seed, boilerplate_documents=boilerplate_documents,
                        align_min_tokens=align_min_tokens),
-        output, jobs, skip_bad, quiet,
+        output, jobs, skip_bad, quiet, engine, spark_master, spark_work_dir,
     ))
 
 

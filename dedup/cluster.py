@@ -16,18 +16,19 @@ the representative of its group, A and C both verify against it and join.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Sequence
+from typing import Mapping, Sequence
 
 import numpy as np
 
 from .corpus import CorpusIndex
+from .errors import ParameterError
 from .index import Candidates
 from .options import VerifyOptions
 from .spans import UnionFind
 
 __all__ = [
-    "Verified", "ClusterMember", "Cluster", "verify_pairs", "group_passages", "build_clusters", "verify_candidates",
-    "cluster_index",
+    "Verified", "ClusterMember", "Cluster", "verify_pairs", "group_passages", "weakest_links", "build_clusters",
+    "verify_candidates", "cluster_index",
 ]
 
 _CHUNK = 1 << 16
@@ -183,15 +184,22 @@ def build_clusters(
     start: np.ndarray,
     end: np.ndarray,
     doc_ids: Sequence[str],
-    verified: Verified,
+    verified: Verified | None = None,
+    weakest: Mapping[int, float] | None = None,
 ) -> list[Cluster]:
     """Clusters from group labels: overlapping passages of one document merge
     into one member; clusters are numbered in order of their first member.
+    A cluster's similarity is its group's weakest verified pair, from
+    ``verified`` or given as ``weakest`` (label -> strength, see
+    :func:`weakest_links`) by an engine that grouped passages piece by piece.
 
     Vectorised: a reuse-heavy corpus has millions of verified pairs and
     hundreds of thousands of clustered passages.
     """
-    weakest = _weakest_link(labels, verified)
+    if weakest is None:
+        if verified is None:
+            raise ParameterError("build_clusters needs verified pairs or the weakest link of each group")
+        weakest = weakest_links(labels, verified)
     picked = np.flatnonzero(labels >= 0)
     if not len(picked):
         return []
@@ -230,8 +238,9 @@ def build_clusters(
             for i, c in enumerate(order, 1)]
 
 
-def _weakest_link(labels: np.ndarray, verified: Verified) -> dict[int, float]:
-    """The weakest verified pair inside each group, by label."""
+def weakest_links(labels: np.ndarray, verified: Verified) -> dict[int, float]:
+    """The strength (the larger of Jaccard and containment) of the weakest
+    verified pair inside each group, by label."""
     a, b = labels[verified.left], labels[verified.right]
     inside = (a >= 0) & (a == b)
     label = a[inside]

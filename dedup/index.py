@@ -22,8 +22,9 @@ from .options import AnchorOptions, LshOptions
 from .hashing import pair_codes, sorted_unique, split_pair_codes, splitmix64
 
 __all__ = [
-    "optimal_bands", "band_keys", "candidate_pairs", "lsh_candidates", "anchor_pairs", "packed_anchor_pairs", "Candidates",
-    "find_candidates", "DocumentPairs", "document_pairs",
+    "optimal_bands", "band_keys", "candidate_pairs", "lsh_candidates", "bucket_pairs", "anchor_pairs",
+    "packed_anchor_pairs", "sharing_codes", "runs_at_least", "Candidates", "find_candidates", "DocumentPairs",
+    "document_pairs",
 ]
 
 
@@ -161,7 +162,7 @@ def _candidates(
         def take() -> np.ndarray:
             keys, members = pending.popleft().result()
             keys, members = seen.new_buckets(keys, members)
-            return _merge_sorted(found, _bucket_pairs(keys, members, groups, n, max_bucket))
+            return _merge_sorted(found, bucket_pairs(keys, members, groups[members], n, max_bucket))
 
         for band in range(bands):
             pending.append(pool.submit(lambda b: _band_buckets(key_of(b), ranks, by_rank), band))
@@ -234,16 +235,27 @@ class _SeenBuckets:
         return keys[keep], members[keep]
 
 
-def _bucket_pairs(keys: np.ndarray, members: np.ndarray, groups: np.ndarray, n: int, max_bucket: int) -> np.ndarray:
-    """Sorted codes of the pairs within ``max_bucket`` of each other in runs of equal ``keys``."""
+def bucket_pairs(keys: np.ndarray, members: np.ndarray, member_groups: np.ndarray, n: int, max_bucket: int, *,
+                 first: int = 0) -> np.ndarray:
+    """Sorted codes of the pairs within ``max_bucket`` of each other in runs of equal ``keys``.
+
+    ``members`` are passage numbers (below ``n``), in rank order within each
+    run, ``member_groups`` their groups (documents): members of one group never
+    pair. Only pairs whose later member is at position ``first`` or beyond are
+    made, so a bucket can stream through in sorted slices, each led by the
+    last ``max_bucket`` entries of the one before (``first`` of them), and
+    every pair is made once, in bounded memory, however large the bucket.
+    """
     found = []
     for distance in range(1, max_bucket + 1):
         same = keys[distance:] == keys[:-distance]
+        same[: max(0, first - distance)] = False
+        # No pair at this distance means none further: runs are contiguous.
         if not same.any():
             break
         a = members[:-distance][same]
         b = members[distance:][same]
-        keep = groups[a] != groups[b]
+        keep = member_groups[:-distance][same] != member_groups[distance:][same]
         found.append(pair_codes(a[keep], b[keep], n))
     # Each pair comes once (a passage is in one run of a band, and a pair of
     # it at one distance): a sort, not a unique, would do; this is as fast.
@@ -302,10 +314,10 @@ def packed_anchor_pairs(keys: np.ndarray, groups: int, *, max_df: int = 50, min_
     index array, and the groups are split off only for the few anchors kept."""
     AnchorOptions(max_df, min_shared)  # checks them
     keys.sort()
-    return _counted(_sharing_codes(keys, groups, max_df), groups, min_shared)
+    return _counted(sharing_codes(keys, groups, max_df), groups, min_shared)
 
 
-def _sharing_codes(sorted_keys: np.ndarray, n: int, max_df: int) -> np.ndarray:
+def sharing_codes(sorted_keys: np.ndarray, n: int, max_df: int) -> np.ndarray:
     """A pair code for every anchor two groups share, from sorted keys ``anchor << 32 | group``."""
     keys = sorted_keys[_shared_by_a_few(sorted_keys >> np.uint64(32), max_df)]
     return _run_pairs(keys >> np.uint64(32), (keys & _LOW).astype(np.int64), n, max_df)
@@ -326,7 +338,7 @@ def _run_pairs(h: np.ndarray, g: np.ndarray, n: int, max_df: int) -> np.ndarray:
     return np.concatenate(found)
 
 
-def _runs_at_least(sorted_codes: np.ndarray, count: int) -> np.ndarray:
+def runs_at_least(sorted_codes: np.ndarray, count: int) -> np.ndarray:
     """The values that come at least ``count`` times in a sorted array, once each."""
     if not len(sorted_codes):
         return sorted_codes
@@ -337,7 +349,7 @@ def _runs_at_least(sorted_codes: np.ndarray, count: int) -> np.ndarray:
 
 def _counted(codes: np.ndarray, n: int, min_shared: int) -> Candidates:
     """The pairs whose code comes at least ``min_shared`` times."""
-    return Candidates(*split_pair_codes(_runs_at_least(np.sort(codes), min_shared), n))
+    return Candidates(*split_pair_codes(runs_at_least(np.sort(codes), min_shared), n))
 
 
 def _shared_by_a_few(sorted_hashes: np.ndarray, max_df: int) -> np.ndarray:
@@ -403,9 +415,9 @@ def document_pairs(index: CorpusIndex, candidates: Candidates, options: AnchorOp
         # anchors, and a pair's shared anchors are all in one part of the
         # pairs. A million articles share hundreds of millions of anchors.
         shared = KeyPartitions(shift=max(0, (n * n).bit_length() - 4))
-        for found in index.anchors.map_partitions(lambda part: _sharing_codes(part, n, options.max_df), threads=2):
+        for found in index.anchors.map_partitions(lambda part: sharing_codes(part, n, options.max_df), threads=2):
             shared.add(found.astype(np.uint64))
-        codes.extend(shared.map_partitions(lambda part: _runs_at_least(part, options.min_shared).astype(np.int64),
+        codes.extend(shared.map_partitions(lambda part: runs_at_least(part, options.min_shared).astype(np.int64),
                                            threads=2))
     left, right = split_pair_codes(sorted_unique(np.concatenate(codes)), n)
     # Order by document ids, never by document numbers (which follow input order).

@@ -1,5 +1,6 @@
 """Writing results: clusters as text, JSON Lines, JSON or CSV; provenance as
-Markdown, JSON or JSON Lines (and HTML, in :mod:`dedup.report_html`).
+Markdown, JSON or JSON Lines (and HTML, in :mod:`dedup.report_html`; Parquet
+for either, in :mod:`dedup.report_parquet`).
 
 Writers stream to any text stream and produce the same bytes for the same
 result: keys in a fixed order, no timestamps, no floating-point noise.
@@ -23,8 +24,8 @@ __all__ = [
     "trace_lines",
 ]
 
-CLUSTER_FORMATS = ("text", "jsonl", "json", "csv")
-PROVENANCE_FORMATS = ("markdown", "json", "jsonl", "html")
+CLUSTER_FORMATS = ("text", "jsonl", "json", "csv", "parquet")
+PROVENANCE_FORMATS = ("markdown", "json", "jsonl", "html", "parquet")
 
 
 def cluster_records(clusters: list[Cluster], documents: Mapping[str, Document]) -> Iterator[dict[str, Any]]:
@@ -121,6 +122,13 @@ def write_clusters(result: ClusterResult, out: TextIO, fmt: str = "text") -> Non
         for kind, notes in (("skipped", result.ingest.skipped), ("date ignored", result.ingest.ignored_dates)):
             for note in notes:
                 writer.writerow([kind, "", "", "", _cell(note.location), "", "", _cell(note.reason)])
+    elif fmt == "parquet":
+        from .report_parquet import cluster_schema, write_table
+
+        rows = ({"cluster": r["cluster"], "size": r["size"], "documents": r["documents"],
+                 "similarity": r["similarity"], **m}
+                for r in cluster_records(result.clusters, result.documents) for m in r["members"])
+        write_table(out, cluster_schema(), rows, run_summary(result))
     else:
         raise ParameterError(f"unknown format {fmt!r}; choose one of {', '.join(CLUSTER_FORMATS)}")
 
@@ -211,5 +219,9 @@ def write_provenance(result: ProvenanceResult, out: TextIO, fmt: str = "markdown
 
         texts = {doc_id: doc.text for doc_id, doc in result.documents.items()}
         out.write(render_html(result.report.to_dict(), texts, notes=trace_lines(result.ingest)))
+    elif fmt == "parquet":
+        from .report_parquet import provenance_schema, write_table
+
+        write_table(out, provenance_schema(), result.report.to_dict()["documents"], run_summary(result))
     else:
         raise ParameterError(f"unknown format {fmt!r}; choose one of {', '.join(PROVENANCE_FORMATS)}")

@@ -61,8 +61,8 @@ def _compress(suffix: str, data: bytes) -> bytes:
 
 
 def _write_all(result, writer, formats) -> None:
-    for fmt in formats:
-        writer(result, io.StringIO(), fmt)
+    for fmt in formats:  # a byte stream under the text: parquet writes to it
+        writer(result, io.TextIOWrapper(io.BytesIO(), encoding="utf-8"), fmt)
 
 
 def _read_and_run(folder: Path, suffix: str, data: bytes) -> None:

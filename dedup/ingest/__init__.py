@@ -19,15 +19,19 @@ from ..errors import InputError
 from .decode import decode_bytes, display
 from .documents import Document, IngestReport, Skipped, check_documents, document_from_record, split_location
 from .folders import folder_bytes, folder_items, strip_suffix, text_file
-from .records import csv_records, json_records, jsonl_records, open_binary, read_errors, read_failure
+from .records import (
+    csv_records, json_records, jsonl_records, open_binary, parquet_records, read_errors, read_failure,
+)
 
 __all__ = [
     "Document", "IngestReport", "Skipped", "read_documents", "input_bytes", "decode_bytes", "document_from_record", "check_documents",
+    "record_document", "ignored_date", "nothing_read",
 ]
 
 JSONL_SUFFIXES = (".jsonl", ".jsonl.gz", ".jsonl.zst", ".ndjson", ".ndjson.gz", ".ndjson.zst")
 JSON_SUFFIXES = (".json", ".json.gz", ".json.zst")
 CSV_SUFFIXES = {".csv": ",", ".tsv": "\t", ".csv.gz": ",", ".tsv.gz": "\t"}
+PARQUET_SUFFIXES = (".parquet", ".parq")
 
 
 def _items_of(source: str | Path, report: IngestReport) -> Iterator[tuple[Any, str]]:
@@ -55,6 +59,9 @@ def _file_items(path: Path, report: IngestReport) -> Iterator[tuple[Any, str]]:
     readers = [(JSONL_SUFFIXES, jsonl_records), (JSON_SUFFIXES, json_records)]
     readers += [((suffix,), lambda s, n, r, d=delimiter: csv_records(s, n, d, r))
                 for suffix, delimiter in CSV_SUFFIXES.items()]
+    if name.endswith(PARQUET_SUFFIXES):
+        yield from parquet_records(path, shown, report)
+        return
     for suffixes, reader in readers:
         if name.endswith(suffixes):
             with open_binary(path, report) as stream:
@@ -96,7 +103,7 @@ def input_bytes(inputs: Iterable[str | Path]) -> int | None:
     return total
 
 
-def _nothing_read(names: list[str], skipped: list[Skipped]) -> InputError:
+def nothing_read(names: list[str], skipped: list[Skipped]) -> InputError:
     reason = "nothing was read"
     if skipped:
         listed = "; ".join(f"{s.location}: {s.reason}" for s in skipped[:3])
@@ -138,7 +145,7 @@ def read_documents(
             if doc is not None:
                 yield doc
     if len(seen) == 0:
-        raise _nothing_read(names, report.skipped[skipped_before:])
+        raise nothing_read(names, report.skipped[skipped_before:])
 
 
 def _accepted(item: Any, location: str, seen: set[str], skip_bad: bool, report: IngestReport) -> Document | None:
@@ -147,9 +154,7 @@ def _accepted(item: Any, location: str, seen: set[str], skip_bad: bool, report: 
         report.skipped.append(item)
         return None
     try:
-        if isinstance(item, InputError):
-            raise item
-        doc = item if isinstance(item, Document) else document_from_record(item, location)
+        doc = record_document(item, location)
         if doc.id in seen:
             path, line = split_location(doc.location)
             raise InputError(f"duplicate id {doc.id!r}", path=path, line=line)
@@ -159,8 +164,23 @@ def _accepted(item: Any, location: str, seen: set[str], skip_bad: bool, report: 
         where = exc.path or "<input>"
         report.skipped.append(Skipped(f"{where}:{exc.line}" if exc.line else where, exc.reason))
         return None
-    if doc.date is not None and not isinstance(item, Document) and not _is_date(doc.date):
-        report.ignored_dates.append(Skipped(location, f"{doc.date!r} is not a date this reads"))
+    note = ignored_date(item, doc, location)
+    if note is not None:
+        report.ignored_dates.append(note)
     seen.add(doc.id)
     report.documents += 1
     return doc
+
+
+def record_document(item: Any, location: str) -> Document:
+    """The document a reader's item makes (a Document, a record, or the InputError in its place); else InputError."""
+    if isinstance(item, InputError):
+        raise item
+    return item if isinstance(item, Document) else document_from_record(item, location)
+
+
+def ignored_date(item: Any, doc: Document, location: str) -> Skipped | None:
+    """The note for a record whose ``date`` is not a date this reads (the document keeps no date from it)."""
+    if doc.date is not None and not isinstance(item, Document) and not _is_date(doc.date):
+        return Skipped(location, f"{doc.date!r} is not a date this reads")
+    return None

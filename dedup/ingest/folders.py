@@ -15,7 +15,11 @@ from .records import read_failure
 def text_file(path: Path, doc_id: str, report: IngestReport) -> Document | Skipped:
     data = path.read_bytes()
     report.bytes_read += len(data)
-    location = display(path)
+    return text_document(data, doc_id, display(path), report)
+
+
+def text_document(data: bytes, doc_id: str, location: str, report: IngestReport) -> Document | Skipped:
+    """The document of a text file's bytes (a binary file is skipped)."""
     text = decode_with_bom(data)
     if text is None:
         if looks_binary(data):

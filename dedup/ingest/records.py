@@ -118,7 +118,9 @@ def read_errors() -> tuple[type[BaseException], ...]:
     """What reading a file can raise: unreadable, or a corrupt or truncated archive."""
     errors: tuple[type[BaseException], ...] = (OSError, EOFError, zlib.error)
     zstandard = sys.modules.get("zstandard")  # imported only once a .zst file was opened
-    return errors + ((zstandard.ZstdError,) if zstandard is not None else ())
+    errors += (zstandard.ZstdError,) if zstandard is not None else ()
+    pyarrow = sys.modules.get("pyarrow")  # likewise, once a .parquet file was opened
+    return errors + ((pyarrow.ArrowException,) if pyarrow is not None else ())
 
 
 def read_failure(exc: BaseException) -> str:
@@ -145,17 +147,25 @@ def _parse_json(text: str, name: str, line: int) -> Any:
         return InputError(f"{reason} (column {column})", path=name, line=line + text.count("\n", 0, long.start()))
 
 
+def jsonl_line(raw: bytes, name: str, number: int, report: IngestReport) -> tuple[Any, str] | None:
+    """The (record, location) of line ``number`` of a JSON Lines file, None for a blank line.
+    One line at a time, so that an engine reading the lines itself parses them the same way."""
+    if not raw.strip():
+        return None
+    line, fallback = decode_bytes(raw)
+    if fallback:
+        report.fallback_decoded.append(f"{name}:{number}")
+    # Without its line end, so that an error at the end of the line stays on it.
+    return _parse_json(line.rstrip("\r\n"), name, number), f"{name}:{number}"
+
+
 def jsonl_records(stream: BinaryIO, name: str, report: IngestReport) -> Iterator[tuple[Any, str]]:
     number = 0
     try:
         for number, raw in enumerate(stream, 1):
-            if not raw.strip():
-                continue
-            line, fallback = decode_bytes(raw)
-            if fallback:
-                report.fallback_decoded.append(f"{name}:{number}")
-            # Without its line end, so that an error at the end of the line stays on it.
-            yield _parse_json(line.rstrip("\r\n"), name, number), f"{name}:{number}"
+            item = jsonl_line(raw, name, number, report)
+            if item is not None:
+                yield item
     except read_errors() as exc:
         if number == 0:
             yield InputError(read_failure(exc), path=name), ""
@@ -290,3 +300,25 @@ def csv_records(stream: BinaryIO, name: str, delimiter: str, report: IngestRepor
             yield dict(zip(header, row + [None] * (len(header) - len(row)))), f"{name}:{line}"
     if header is None:
         yield InputError("needs 'id' and 'text' columns, found an empty file", path=name, line=1), ""
+
+
+def parquet_record(record: dict[str, Any]) -> dict[str, Any]:
+    """A Parquet row as the record a JSON line would be: a null is a field left out."""
+    return {k: v for k, v in record.items() if v is not None}
+
+
+def parquet_records(path: Path, name: str, report: IngestReport) -> Iterator[tuple[Any, str]]:
+    """A Parquet file of records (columns ``id``, ``text``, optional ``date``,
+    ``source``, ``url``, ``title``, others are extra fields), a row at a time;
+    the location of a record is its row number, from 1."""
+    try:
+        import pyarrow.parquet as pq
+    except ImportError:
+        raise InputError("reading .parquet needs the 'pyarrow' package (pip install 'dedup-provenance[parquet]')",
+                         path=name) from None
+    row = 0
+    for batch in pq.ParquetFile(path).iter_batches(batch_size=1024):
+        for record in batch.to_pylist():
+            row += 1
+            yield parquet_record(record), f"{name}:{row}"
+    report.bytes_read += path.stat().st_size
