@@ -59,7 +59,7 @@ class SignedBatch:
     doc_ids: tuple[str, ...]
     passages: Passages
     signatures: Signatures
-    anchors: tuple[np.ndarray, np.ndarray] | None = None  # (document number, shingle hash)
+    anchors: tuple[np.ndarray, np.ndarray] | None = None  # (document number, shingle hash), grouped by document
 
 
 def sign_documents(documents: Sequence[Document], options: SignOptions = SignOptions()) -> SignedBatch:
@@ -89,15 +89,7 @@ def index_batch(signed: SignedBatch) -> SignedBatch:
     narrow = np.int32 if len(p) == 0 or int(p.end.max()) < 2**31 else np.int64
     passages = Passages(*(getattr(p, f).astype(narrow) for f in _PASSAGE_FIELDS[:-1]), p.kind)
     narrowed = signed.signatures.bbit(8)
-    anchors = signed.anchors
-    if anchors is not None:
-        # In (shingle, document) order, the order the corpus index keeps them
-        # in: sorted here, where the batch was signed, they need no sort where
-        # all batches are gathered.
-        order = np.lexsort((anchors[0], anchors[1]))
-        anchors = (anchors[0][order], anchors[1][order])
-    return replace(signed, passages=passages, signatures=replace(narrowed, sizes=narrowed.sizes.astype(np.int32)),
-                   anchors=anchors)
+    return replace(signed, passages=passages, signatures=replace(narrowed, sizes=narrowed.sizes.astype(np.int32)))
 
 
 @dataclass(frozen=True, eq=False)

@@ -222,6 +222,6 @@ def write_provenance(result: ProvenanceResult, out: TextIO, fmt: str = "markdown
     elif fmt == "parquet":
         from .report_parquet import provenance_schema, write_table
 
-        write_table(out, provenance_schema(), result.report.to_dict()["documents"], run_summary(result))
+        write_table(out, provenance_schema(), result.report.document_records(), run_summary(result))
     else:
         raise ParameterError(f"unknown format {fmt!r}; choose one of {', '.join(PROVENANCE_FORMATS)}")

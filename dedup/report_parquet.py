@@ -74,8 +74,11 @@ def _pyarrow():
                              "(pip install 'dedup-provenance[parquet]')") from None
 
 
-def write_table(out: Any, schema, rows: Iterable[dict[str, Any]], metadata: dict[str, Any]) -> None:
-    """Rows (dicts in ``schema``'s shape) as a Parquet file, a row group at a time, to a report stream."""
+def write_table(out: Any, schema, rows: Iterable[dict[str, Any]], metadata: dict[str, Any],
+                extra: dict[str, Any] | None = None) -> None:
+    """Rows (dicts in ``schema``'s shape) as a Parquet file, a row group at a time, to a report stream;
+    ``metadata`` (what reading skipped or repaired) and each of ``extra`` go into the file's
+    key-value metadata as JSON, ``extra``'s under ``dedup.<key>``."""
     _pyarrow()
     import pyarrow as pa
     import pyarrow.parquet as pq
@@ -84,7 +87,10 @@ def write_table(out: Any, schema, rows: Iterable[dict[str, Any]], metadata: dict
     if binary is None:
         raise ParameterError("--format parquet writes a file: give one with -o")
     out.flush()
-    schema = schema.with_metadata({"dedup.ingest": json.dumps(metadata, ensure_ascii=False, sort_keys=True)})
+    schema = schema.with_metadata({
+        "dedup.ingest": json.dumps(metadata, ensure_ascii=False, sort_keys=True),
+        **{f"dedup.{key}": json.dumps(value, ensure_ascii=False, sort_keys=True) for key, value in (extra or {}).items()},
+    })
     with pq.ParquetWriter(binary, schema) as writer:
         batch: list[dict[str, Any]] = []
         for row in rows:

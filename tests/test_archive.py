@@ -27,10 +27,12 @@ def _batch(docs):
     return dedup.find_provenance(docs, ingest=dedup.IngestReport(documents=len(docs)))
 
 
-def _written(result, fmt: str) -> str:
-    out = io.StringIO()
+def _written(result, fmt: str) -> bytes:
+    raw = io.BytesIO()
+    out = io.TextIOWrapper(raw, encoding="utf-8", newline="\n")  # a binary buffer under it, as a file has: Parquet needs one
     write_provenance(result, out, fmt)
-    return out.getvalue()
+    out.flush()
+    return raw.getvalue()
 
 
 def _cli(*args: str):
@@ -126,11 +128,19 @@ def test_the_last_add_reports_its_articles_as_the_batch_run_does(generated, batc
 
 def test_every_format_of_an_add_report_carries_its_revisions(generated):
     result = next(r for r in generated[1] if r.revisions)
+    first = result.revisions[0]
     for fmt in PROVENANCE_FORMATS:
-        out = io.StringIO()
+        raw = io.BytesIO()
+        out = io.TextIOWrapper(raw, encoding="utf-8", newline="\n")
         write_archive_result(result, out, fmt)
-        text = out.getvalue()
-        first = result.revisions[0]
+        out.flush()
+        if fmt == "parquet":
+            import pyarrow.parquet as pq
+
+            meta = pq.read_schema(io.BytesIO(raw.getvalue())).metadata
+            assert json.loads(meta[b"dedup.revisions"])[0]["doc"] == first.doc
+            continue
+        text = raw.getvalue().decode("utf-8")
         assert first.doc in text.split("evision", 1)[1], fmt
     payload = io.StringIO()
     write_archive_result(result, payload, "json")

@@ -1,7 +1,8 @@
 """Writing what ``add`` and ``query`` found: the provenance report of the new
 articles in any of :data:`dedup.report.PROVENANCE_FORMATS`, with the
 revisions to archived articles after it (JSON: a ``revisions`` list; JSON
-Lines: one ``{"revision": ...}`` line each; Markdown and HTML: a section)."""
+Lines: one ``{"revision": ...}`` line each; Markdown and HTML: a section;
+Parquet: the file's metadata, key ``dedup.revisions``)."""
 
 from __future__ import annotations
 
@@ -48,6 +49,14 @@ def write_archive_result(result: ArchiveResult, out: TextIO, fmt: str = "markdow
         section = (f'<section class="panel" aria-labelledby="revisions-title">\n<h2 id="revisions-title">'
                    f"Revisions to archived articles: {len(result.revisions)}</h2>\n<ul>\n{items}</ul>\n</section>\n")
         out.write(buffer.getvalue().replace("<main>\n", "<main>\n" + section, 1))
+    elif fmt == "parquet":
+        from ..report import run_summary
+        from ..report_parquet import provenance_schema, write_table
+
+        # A row per article, as `dedup provenance` writes them; the revisions
+        # go into the file's metadata (key "dedup.revisions", a JSON list).
+        write_table(out, provenance_schema(), result.provenance.report.document_records(),
+                    run_summary(result.provenance), extra={"revisions": [asdict(r) for r in result.revisions]})
     else:
         write_provenance(result.provenance, out, fmt)
         out.write("\n## Revisions to archived articles\n\n")
