@@ -411,10 +411,11 @@ def provenance_of_index(
     found: list[list[Alignment]] = [[] for _ in range(len(pairs))]
     todo = np.arange(len(pairs))
     if aligned:  # pairs aligned before are taken as they are: alignment is a pure step of the two documents
-        ends = zip(pairs.left.tolist(), pairs.right.tolist())
-        known = [k for k, (a, b) in enumerate(ends) if (doc_ids[a], doc_ids[b]) in aligned]
-        for k in known:
-            found[k] = list(aligned[(doc_ids[int(pairs.left[k])], doc_ids[int(pairs.right[k])])])
+        known = []
+        for k, (a, b) in enumerate(zip(pairs.left.tolist(), pairs.right.tolist())):
+            if (before := aligned.get((doc_ids[a], doc_ids[b]))) is not None:
+                found[k] = list(before)
+                known.append(k)
         todo = np.setdiff1d(todo, np.asarray(known, dtype=np.int64))
     order = todo[_locality_order(DocumentPairs(pairs.left[todo], pairs.right[todo]), len(doc_ids))]
     done = len(pairs) - len(todo)
