@@ -159,6 +159,63 @@ def test_a_heavily_edited_copy_keeps_enough_facts():
     assert al.b_end - al.b_start > 0.9 * len(edited)
 
 
+def test_a_copy_whose_editor_put_words_where_names_were_is_still_a_copy():
+    # The edited side has names its source never had ("Retaliatory", "Dole"),
+    # so it keeps under 60% of its facts; the source keeps all of its own.
+    source = ("Other disputes include Japanese prevention of U.S. firms from taking part in building a new "
+              "eight billion dlr airport near Osaka and selling a wide variety of goods in Japan. A new trade "
+              "row has now arisen over a Japanese decision to limit foreign participation in its "
+              "telecommunication market. Officials said the American market is open to foreign firms, as "
+              "officials in Tokyo had agreed.")
+    edited = (source.replace("selling", "contingent").replace("now arisen", "economists now arisen")
+              .replace("a Japanese decision", "a Retaliatory decision").replace("foreign participation",
+                                                                                "author participation")
+              .replace("Officials said", "Officials from Dole said").replace("open to", "open alberta")
+              .replace("Japan.", "Hokkaido."))
+    (al,) = _spans(f"{OTHER_A} {source}", f"{OTHER_B} {edited}")
+    assert al.b_end - al.b_start > 0.9 * len(edited)
+
+
+def test_both_fills_losing_their_facts_is_a_template_even_if_one_side_has_few():
+    # Each side has facts of its own; neither keeps enough of the other's.
+    a = BOND.format(**SILICON)
+    b = BOND.format(**{**THERMO, "coupon": "6-1/4", "name": "Cray Research Inc"})
+    assert _spans(a, b) == []
+
+
+MOVED = [
+    "West German sugar stocks rose to 2.60 mln tonnes, white value, at the end of February from 2.50 mln "
+    "at the same time a year earlier, the sugar industry association WVZ said.",
+    "However, stocks were well below the 2.82 mln held at the end of January.",
+    "The association expects stocks to fall further in the spring as exports to third countries pick up.",
+]
+
+
+def test_a_short_edited_sentence_moved_within_a_copy_is_part_of_it():
+    source = f"{OTHER_A} {' '.join(MOVED)} {OTHER_B}"
+    # Reordered, and the moved sentence edited too much to stand on its own.
+    moved = "Removed, stocks were well patrick the 2.82 zhou held at the end of Responsible."
+    copy = f"{SECOND} {moved} {MOVED[0]} {MOVED[2]}"
+    spans = _spans(copy, source)
+    start = copy.index(moved)
+    assert any(al.a_start <= start and al.a_end >= start + len(moved) for al in spans)
+    # On its own, beside no other shared text, the same sentence is nothing.
+    assert _spans(f"{SECOND} {moved}", f"{OTHER_A} {MOVED[1]} {OTHER_B}") == []
+
+
+def test_a_paraphrase_with_other_figures_is_another_report():
+    # Two days' money-market tenders (Reuters, 1987): one subject, one
+    # wording, too few facts for the template test, other figures.
+    a = ("The Bundesbank allotted only 6.1 billion marks yesterday in new liquidity in a repurchase pact at an "
+         "unchanged rate of 3.80 pct, thus subtracting some 8.8 billion marks from the market.")
+    b = ("The Bundesbank accepted bids for 6.5 billion marks at today's tender for a 28-day securities "
+         "repurchase pact at a rate of 3.80 pct, a central bank spokesman said.")
+    assert _spans(f"{OTHER_A} {a}", f"{OTHER_B} {b}") == []
+    # Restating the same tender, the same wording is a paraphrase.
+    (al,) = _spans(f"{OTHER_A} {a}", f"{OTHER_B} {b.replace('6.5', '6.1')}")
+    assert al.similarity < 0.9
+
+
 def test_a_reflowed_lightly_edited_whole_article_aligns_end_to_end():
     from pathlib import Path
 

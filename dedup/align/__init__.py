@@ -25,8 +25,17 @@ a row: "General Assembly resolution 71/291") is *rescued* when the sentences
 around it are similar as a whole: they must share several content words
 besides the chain itself (two sentences that merely name the same
 organisation share nothing else; fewer when the chain is eight words or
-more), and rapidfuzz's ``partial_ratio_alignment``
-of the two sentences gives the span and the (lower) similarity.
+more), rapidfuzz's ``partial_ratio_alignment``
+of the two sentences gives the span and the (lower) similarity, and they must
+state the same figures (two days' tenders in one wording are two reports).
+Beside text the pair already shares, in both documents, a sentence needs
+less: alike as a whole is enough, for it is part of the same copy (a heavily
+edited copy with its sentences reordered keeps long runs in some sentences and
+only scattered words in others).
+
+A form filled in twice loses its facts both ways; an edited copy only one
+way (the editor's words where names were are facts its source never had), so
+a side that keeps its facts clears a stretch of the template test.
 
 Token spans become character spans of the original texts; the similarity of
 a stretch is rapidfuzz's normalised Indel similarity of its normalised text.

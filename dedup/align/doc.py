@@ -133,7 +133,15 @@ def _is_template(a: AlignDoc, b: AlignDoc, ta0: int, ta1: int, tb0: int, tb1: in
     """Whether two stretches share their wording but not their facts: the
     distinct names and figures of either that the other's stretch has
     anywhere (so moved sentences and a name written in capitals do not count
-    against a copy; a figure counts whole, "1.6190" is not "1.6195")."""
+    against a copy; a figure counts whole, "1.6190" is not "1.6195").
+
+    A form filled in twice loses its facts both ways. An edited copy can
+    lose them one way only: the words an editor put in (a capitalised word
+    where a name was, a figure retyped) are facts the source never had, while
+    the source's own facts are still in the copy. So one side that keeps its
+    facts clears the pair; with too few facts on it to tell, the other side
+    decides alone."""
+    lost = False
     for x, x0, x1, y, y0, y1 in ((a, ta0, ta1, b, tb0, tb1), (b, tb0, tb1, a, ta0, ta1)):
         # Sets, not np.unique/np.isin: a stretch has a few dozen names, and
         # this runs for every stretch found.
@@ -142,9 +150,10 @@ def _is_template(a: AlignDoc, b: AlignDoc, ta0: int, ta1: int, tb0: int, tb1: in
         total = len(names) + len(figures)
         if total >= TEMPLATE_MIN_FACTS:
             kept = len(names.intersection(y.hashes[y0:y1].tolist())) + len(figures & _figures_in(y, y0, y1))
-            if kept < TEMPLATE_FACT_SHARE * total:
-                return True
-    return False
+            if kept >= TEMPLATE_FACT_SHARE * total:
+                return False
+            lost = True
+    return lost
 
 
 def _similarity(a: str, b: str) -> float:

@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 
 from ..errors import ParameterError
-from .doc import AlignDoc, Alignment, _is_template, _similarity
+from .doc import AlignDoc, Alignment, _is_template, _similarity, _tokens_in
 from .merge import _drop_overlaps, _merge_neighbours
-from .rescue import _rescue_all
+from .rescue import _rescue_all, _rescue_supported
 
 
 def _ngram_hashes(hashes: np.ndarray, n: int) -> np.ndarray:
@@ -168,15 +168,17 @@ def align_pair(
     ``min_density`` is the share of a stretch's tokens (on the shorter side)
     that must be matched; ``max_gap`` is the longest run of unmatched tokens
     inside one stretch; ``rescue_similarity`` is the sentence similarity
-    (0..1) that rescues a short chain (0 disables rescue). Returned sorted
+    (0..1) that rescues a short chain (0 disables rescue, also that of
+    sentences beside shared text). Returned sorted
     by position in ``a``.
     """
     _check(seed_ngram, max_gap, min_tokens)
     i, j = _seeds(a.hashes, b.hashes, seed_ngram, max_repeats)
     margin = max_gap
     found: list[Alignment] = []
+    chains = _chains(i, j, seed_ngram, max_gap)
     short_chains = []
-    for a0, a1, b0, b1, seeds, _ in _chains(i, j, seed_ngram, max_gap):
+    for a0, a1, b0, b1, seeds, _ in chains:
         if min(a1 - a0, b1 - b0) < min_tokens:
             if seeds >= 2:
                 short_chains.append((a0, a1, b0, b1))
@@ -200,7 +202,33 @@ def align_pair(
             found.append(_to_alignment(a, b, ta0, ta1, tb0, tb1, matched))
     if rescue_similarity > 0:
         found.extend(_rescue_all(a, b, short_chains, found, min_tokens, rescue_similarity))
-    return _merge_neighbours(_drop_overlaps(found, a, b), a, b, 2 * max_gap)
+        if found:
+            found.extend(_rescue_supported(a, b, [tuple(c[:4]) for c in chains], found, 2 * max_gap))
+    merged = _merge_neighbours(_drop_overlaps(found, a, b), a, b, 2 * max_gap)
+    return [al for al in merged if _stands_alone(al, a, b, 2 * min_tokens)]
+
+
+# A short stretch that is not nearly verbatim is reuse only where it is most of
+# a sentence in one text at least: copy desks take whole sentences (and may
+# set one inside a longer one: a digest of items joined by "..."), while two
+# reports in one house style share fragments ("mln dlrs, up 30 pct from ...
+# It said") that start and stop mid-sentence in both.
+FRAGMENT_SIMILARITY = 0.9
+FRAGMENT_SENTENCE_SHARE = 0.8
+
+
+def _sentence_share(doc: AlignDoc, start: int, end: int) -> float:
+    """How much of the sentences it touches a character span covers."""
+    touched = sum(e - s for s, e in doc.sentences if s < end and start < e)
+    return (end - start) / touched if touched else 1.0
+
+
+def _stands_alone(al: Alignment, a: AlignDoc, b: AlignDoc, short: int) -> bool:
+    if al.similarity >= FRAGMENT_SIMILARITY or min(_tokens_in(a, al.a_start, al.a_end),
+                                                   _tokens_in(b, al.b_start, al.b_end)) >= short:
+        return True
+    return max(_sentence_share(a, al.a_start, al.a_end), _sentence_share(b, al.b_start, al.b_end)) >= \
+        FRAGMENT_SENTENCE_SHARE
 
 
 def _to_alignment(a: AlignDoc, b: AlignDoc, ta0: int, ta1: int, tb0: int, tb1: int, matched: int) -> Alignment:

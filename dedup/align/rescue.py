@@ -8,7 +8,7 @@ from bisect import bisect_right
 import numpy as np
 
 from ..normalize import normalize
-from .doc import AlignDoc, Alignment, _is_template, _token_span
+from .doc import AlignDoc, Alignment, _figures_in, _is_template, _token_span
 
 
 def _sentence_at(doc: AlignDoc, token: int) -> tuple[int, int]:
@@ -63,9 +63,22 @@ def _rescue(
         a0, a1, b0, b1 = sa[0] + ls, sa[0] + le, sb[0], sb[1]
     a0, a1 = _trim_to_words(a.text, a0, a1)
     b0, b1 = _trim_to_words(b.text, b0, b1)
-    if _is_template(a, b, *_token_span(a, a0, a1), *_token_span(b, b0, b1)):
+    ta, tb = _token_span(a, a0, a1), _token_span(b, b0, b1)
+    if _is_template(a, b, *ta, *tb) or not _same_figures(a, b, *ta, *tb):
         return None
     return Alignment(a.id, a0, a1, b.id, b0, b1, round(found.score / 100.0, 4), chain[1] - chain[0])
+
+
+# A paraphrase restates its source's figures; two sentences on one subject
+# with other figures (this month's deficit and last year's, two tenders)
+# are two reports, however alike their wording.
+PARAPHRASE_FIGURE_SHARE = 0.5
+
+
+def _same_figures(a: AlignDoc, b: AlignDoc, ta0: int, ta1: int, tb0: int, tb1: int) -> bool:
+    fa, fb = _figures_in(a, ta0, ta1), _figures_in(b, tb0, tb1)
+    shared = len(fa & fb)
+    return all(shared >= PARAPHRASE_FIGURE_SHARE * len(f) for f in (fa, fb))
 
 
 def _rescue_all(
@@ -88,6 +101,66 @@ def _rescue_all(
     return rescued
 
 
+# A sentence beside stretches the pair already shares, in both texts, is part
+# of the same reuse when it is this alike as a whole (character ratio of the
+# normalised sentences, 0..1) and has this many words on both sides: an
+# edited copy with its sentences moved keeps long runs in some and only
+# scattered words in others. On its own such a sentence is not enough.
+SUPPORTED_SIMILARITY = 0.6
+SUPPORTED_MIN_WORDS = 6
+SUPPORTED_ROUNDS = 3  # a sentence found this way supports its neighbours in turn
+
+
+def _tokens_apart(doc: AlignDoc, span: tuple[int, int], spans: list[tuple[int, int]]) -> int:
+    """Tokens between a character span and the nearest of ``spans`` (0 where they touch or overlap)."""
+    lo, hi = (int(x) for x in np.searchsorted(doc.starts, span))
+    best = len(doc.starts)
+    for s0, s1 in spans:
+        t0, t1 = (int(x) for x in np.searchsorted(doc.starts, (s0, s1)))
+        best = min(best, max(t0 - hi, lo - t1, 0))
+    return best
+
+
+def _rescue_supported(
+    a: AlignDoc, b: AlignDoc, chains: list[tuple[int, int, int, int]], found: list[Alignment], gap: int,
+) -> list[Alignment]:
+    """Sentences of a reordered, edited copy that its stretches missed: a
+    chain's sentences, when both lie within ``gap`` tokens of text the pair
+    shares and are alike as a whole."""
+    from rapidfuzz import fuzz
+
+    shared_a = [(f.a_start, f.a_end) for f in found]
+    shared_b = [(f.b_start, f.b_end) for f in found]
+    tried: set[tuple[tuple[int, int], tuple[int, int]]] = set()
+    rescued: list[Alignment] = []
+    for _ in range(SUPPORTED_ROUNDS):
+        before = len(rescued)
+        for chain in chains:
+            sa, sb = _sentence_at(a, chain[0]), _sentence_at(b, chain[2])
+            if (sa, sb) in tried or any(sa[0] < e and s < sa[1] for s, e in shared_a) or any(
+                    sb[0] < e and s < sb[1] for s, e in shared_b):
+                continue
+            if _tokens_apart(a, sa, shared_a) > gap or _tokens_apart(b, sb, shared_b) > gap:
+                continue  # not beside the shared text (yet: a later round may bring it closer)
+            tried.add((sa, sb))
+            na, nb = normalize(a.text[sa[0] : sa[1]]).text, normalize(b.text[sb[0] : sb[1]]).text
+            if min(len(na.split()), len(nb.split())) < SUPPORTED_MIN_WORDS:
+                continue
+            score = fuzz.ratio(na, nb)
+            if score < SUPPORTED_SIMILARITY * 100:
+                continue
+            a0, a1 = _trim_to_words(a.text, *sa)
+            b0, b1 = _trim_to_words(b.text, *sb)
+            if _is_template(a, b, *_token_span(a, a0, a1), *_token_span(b, b0, b1)):
+                continue
+            rescued.append(Alignment(a.id, a0, a1, b.id, b0, b1, round(score / 100.0, 4), chain[1] - chain[0]))
+            shared_a.append((a0, a1))
+            shared_b.append((b0, b1))
+        if len(rescued) == before:
+            break
+    return rescued
+
+
 def _trim_to_words(text: str, start: int, end: int) -> tuple[int, int]:
     """Widen a span cut inside a word to the whole word, then drop edge spaces."""
     while start > 0 and text[start - 1].isalnum() and text[start].isalnum():
@@ -99,3 +172,4 @@ def _trim_to_words(text: str, start: int, end: int) -> tuple[int, int]:
     while end > start and text[end - 1].isspace():
         end -= 1
     return start, end
+
