@@ -57,6 +57,7 @@ def test_lookups_equal_a_scan_across_runs_merges_and_removals(kind, monkeypatch)
     sizes = [n for (n,) in runs]
     assert all(older > postings.RATIO * newer for older, newer in zip(sizes, sizes[1:]))  # merged as they grew
     assert sum(sizes) == len(everything[0])
+    assert db.execute("SELECT count(*) FROM blocks WHERE run NOT IN (SELECT id FROM runs)").fetchone()[0] == 0
     removed = np.array([3, 350, 351, doc - 1])
     mine = np.unique(everything[0][np.isin(everything[1], removed)])
     postings.remove_postings(db, kind, mine, removed)

@@ -28,7 +28,6 @@ same: the carriers of each key, the ``cap`` last added.
 
 from __future__ import annotations
 
-import json
 import sqlite3
 from typing import Iterator, Sequence
 
@@ -111,12 +110,16 @@ def _touched(db: sqlite3.Connection, run: int, postings: int, keys: np.ndarray) 
     if len(keys) * _PROBE_SHARE > postings // BLOCK + 1:
         yield from _pages(db, run)
         return
-    rows = db.execute(
-        "SELECT first, keys, docs FROM blocks WHERE run = ?1 AND first IN (SELECT (SELECT x.first FROM blocks x "
-        "WHERE x.run = ?1 AND x.first <= p.value ORDER BY x.first DESC LIMIT 1) FROM json_each(?2) p) "
-        "ORDER BY first", (run, json.dumps(keys.tolist()))).fetchall()
-    if rows:
-        yield rows
+    # One descent of the primary key per key (a statement that finds the block's
+    # first key, then the block, descends twice and took twice as long).
+    found = {}
+    for key in keys.tolist():
+        row = db.execute("SELECT first, keys, docs FROM blocks WHERE run = ? AND first <= ? ORDER BY first DESC "
+                         "LIMIT 1", (run, key)).fetchone()
+        if row is not None:
+            found[row[0]] = row
+    if found:
+        yield [found[first] for first in sorted(found)]
 
 
 def _runs(db: sqlite3.Connection, kind: int) -> list[tuple[int, int]]:
@@ -190,15 +193,14 @@ def all_postings(db: sqlite3.Connection, kind: int) -> Iterator[tuple[np.ndarray
 
 
 def _merge(db: sqlite3.Connection, kind: int, old: Sequence[int]) -> None:
-    """Merge runs into one new run (streaming: what is buffered is a few pages of blocks)."""
+    """Merge runs into one new run (streaming: what is buffered is a few pages of
+    blocks; each page of the old runs is deleted once read)."""
     new = db.execute("INSERT INTO runs(kind, postings) VALUES (?, 0)", (kind,)).lastrowid
     count = 0
     for keys, docs in _merged(db, kind, old):
         db.executemany("INSERT INTO blocks VALUES (?, ?, ?, ?)", _block_rows(new, kind, keys, docs))
         count += len(keys)
-    marks = ",".join("?" * len(old))
-    db.execute(f"DELETE FROM blocks WHERE run IN ({marks})", tuple(old))
-    db.execute(f"DELETE FROM runs WHERE id IN ({marks})", tuple(old))
+    db.execute(f"DELETE FROM runs WHERE id IN ({','.join('?' * len(old))})", tuple(old))
     db.execute("UPDATE runs SET postings = ? WHERE id = ?", (count, new))
 
 
@@ -219,7 +221,11 @@ def _merged(db: sqlite3.Connection, kind: int, runs: Sequence[int]) -> Iterator[
     keys, docs = np.zeros(0, np.int64), np.zeros(0, np.int64)
     while heads:
         run = min(heads, key=lambda r: (heads[r], r))
-        more_keys, more_docs = _decode(kind, ahead.pop(run))
+        page = ahead.pop(run)
+        more_keys, more_docs = _decode(kind, page)
+        # Gone as soon as read: the merged run's blocks take the pages they free
+        # (in the same transaction), so a merge does not leave the file bigger by the runs it merged.
+        db.execute("DELETE FROM blocks WHERE run = ? AND first BETWEEN ? AND ?", (run, page[0][0], page[-1][0]))
         keys, docs = np.concatenate([keys, more_keys]), np.concatenate([docs, more_docs])
         rows = next(pages[run], None)
         if rows:
