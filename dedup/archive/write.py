@@ -23,7 +23,7 @@ from . import postings
 from .lookup import band_keys_of
 from .rows import DOCUMENT_COLUMNS, alignments_blob, anchor_postings, band_postings, document_row, signed_rows
 
-__all__ = ["store_batch", "delete_documents", "band_rows", "anchor_rows"]
+__all__ = ["store_batch", "delete_documents", "band_rows"]
 
 
 def store_batch(db: sqlite3.Connection, params: Params, signed: Sequence[SignedBatch],
@@ -54,7 +54,7 @@ def store_batch(db: sqlite3.Connection, params: Params, signed: Sequence[SignedB
         first = num - len(one.doc_ids) + 1
         bands.append(band_rows(band_keys_of(one, params), one.passages.doc.astype(np.int64) + first))
         anchor_docs, hashes = one.anchors  # type: ignore[misc]
-        anchors.append(anchor_rows(hashes, anchor_docs.astype(np.int64) + first))
+        anchors.append((anchor_postings(hashes), anchor_docs.astype(np.int64) + first))
     for kind, parts in ((postings.BAND, bands), (postings.ANCHOR, anchors)):
         if parts:
             keys = np.concatenate([k for k, _ in parts])
@@ -76,7 +76,7 @@ def delete_documents(db: sqlite3.Connection, params: Params, nums: Sequence[int]
     numbers = np.asarray(nums, dtype=np.int64)
     keys, _ = band_rows(band_keys_of(signed, params), numbers[signed.passages.doc.astype(np.int64)])
     postings.remove_postings(db, postings.BAND, np.unique(keys), numbers)
-    docs, hashes = signed.anchors  # type: ignore[misc]
+    _, hashes = signed.anchors  # type: ignore[misc]
     postings.remove_postings(db, postings.ANCHOR, np.unique(anchor_postings(hashes)), numbers)
     db.executemany("DELETE FROM pairs WHERE a = ?", ((n,) for n in nums))
     db.executemany("DELETE FROM pairs WHERE b = ?", ((n,) for n in nums))
@@ -116,10 +116,3 @@ def band_rows(keys: np.ndarray, docs: np.ndarray) -> tuple[np.ndarray, np.ndarra
     keep = np.ones(len(k), dtype=bool)
     keep[1:] = (k[1:] != k[:-1]) | (d[1:] != d[:-1])
     return k[keep], d[keep]
-
-
-def anchor_rows(hashes: np.ndarray, docs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """(shingle, document) postings of a batch's anchors (distinct per document), sorted."""
-    keys = anchor_postings(hashes)
-    order = np.lexsort((docs, keys))
-    return keys[order], docs[order]
