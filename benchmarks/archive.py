@@ -3,25 +3,31 @@ MinHashLSH on Redis storage, in one run on this machine (2 cores):
 
     python -m benchmarks.archive --dump benchmarks/data/dump-100000.jsonl.gz \\
         --archive 30000 --batches 10 --day 1000 --queries 200 --out benchmarks/out
+    python -m benchmarks.archive --dump benchmarks/data/dump-1000000.jsonl.gz \\
+        --archive 300000 --build-batch 100000 --day 10000 --no-compare --out benchmarks/out
 
 1. builds an archive of the dump's first ``--archive`` articles in ``--batches``
-   date-ordered adds (each timed: how an add grows with the archive);
-2. adds the next ``--day`` articles (the measured day), step by step;
+   date-ordered adds, or in adds of ``--build-batch`` articles (each timed,
+   merges of runs included: how an add grows with the archive);
+2. adds the next ``--day`` articles (the measured day), step by step (its
+   time is the whole ``Archive.add``, commit included);
 3. queries ``--queries`` articles of the following day one at a time (the
    library, no process start): p50 and p95 latency;
-4. runs ``dedup provenance`` on the same articles in-process and compares:
-   the archive's ``report`` must give the same bytes (JSON); the day's
-   ``add`` report is compared span by span with the batch run's report of
-   the day's articles (where the add's neighbourhood view differs);
-5. starts Debian's ``redis-server`` on 127.0.0.1 and indexes the day's
-   passages (as dedup cuts them, 5-word shingles, 128 permutations) into
+4. (unless ``--no-compare``) runs ``dedup provenance`` on the same articles
+   in-process and compares: the archive's ``report`` must give the same bytes
+   (JSON); the day's ``add`` report is compared span by span with the batch
+   run's report of the day's articles (where the add's neighbourhood view differs);
+5. starts Debian's ``redis-server`` on 127.0.0.1 and indexes the passages of
+   the day's first ``--peer-articles`` articles (as dedup cuts them, 5-word
+   shingles, 128 permutations; its rate per article does not depend on how
+   many) into
    datasketch ``MinHashLSH`` with Redis storage through an insertion
    session (its fast path; signatures computed before the clock starts),
    then queries the passages of the queried articles.
 
-Prints a table, writes ``archive.json`` and ``archive.png``. Targets beyond
-the sizes run here (300,000 and 1,000,000 articles) are extrapolated from
-the measured growth of add time with archive size, and labelled so.
+Prints a table (with the load average of the machine while it ran: the
+ratios are within the run), writes ``archive.json`` and ``archive.png``.
+Nothing is extrapolated: each figure is measured at the sizes given.
 """
 
 from __future__ import annotations
@@ -39,7 +45,7 @@ import tempfile
 import time
 from itertools import islice
 from pathlib import Path
-from typing import Any, Iterable, Sequence
+from typing import Any, Sequence
 
 import numpy as np
 
@@ -75,21 +81,59 @@ class _Steps:
         self.since = now
 
 
+class _LoadWatch:
+    """The machine's 1-minute load average, sampled every 10 s while the benchmark runs."""
+
+    def __init__(self) -> None:
+        import threading
+
+        self.samples = [os.getloadavg()[0]]
+        self._done = threading.Event()
+        self._thread = threading.Thread(target=self._watch, daemon=True)
+        self._thread.start()
+
+    def _watch(self) -> None:
+        while not self._done.wait(10):
+            self.samples.append(os.getloadavg()[0])
+
+    def stop(self) -> tuple[float, float]:
+        self._done.set()
+        self.samples.append(os.getloadavg()[0])
+        return min(self.samples), max(self.samples)
+
+
+def _commit() -> str:
+    try:
+        return subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True,
+                              cwd=Path(__file__).parent, check=True).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown"
+
+
 def _peak_mib() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def build(path: Path, docs: Sequence[Document], batches: int, jobs: int) -> list[dict[str, Any]]:
+def build(path: Path, docs: Sequence[Document], size: int, jobs: int) -> list[dict[str, Any]]:
     rows = []
-    size = -(-len(docs) // batches)
     with Archive(path, create=True) as archive:
         for lo in range(0, len(docs), size):
             batch = docs[lo : lo + size]
+            steps = _Steps()
             started = time.perf_counter()
-            archive.add(batch, jobs=jobs)
-            rows.append({"archive": lo, "articles": len(batch), "seconds": time.perf_counter() - started})
-            print(f"  add {len(batch):,} to {lo:,}: {rows[-1]['seconds']:.1f} s", flush=True)
+            archive.add(batch, jobs=jobs, progress=steps)
+            steps.stop()
+            rows.append({"archive": lo, "articles": len(batch), "seconds": time.perf_counter() - started,
+                         "steps": steps.seconds, "runs": _runs(archive), "load": os.getloadavg()[0]})
+            print(f"  add {len(batch):,} to {lo:,}: {rows[-1]['seconds']:.1f} s "
+                  f"({', '.join(f'{k} {v:.1f}' for k, v in steps.seconds.items())}; runs {rows[-1]['runs']})",
+                  flush=True)
     return rows
+
+
+def _runs(archive: Archive) -> list[int]:
+    """Postings per run, band keys then anchors (the LSM layout's state)."""
+    return [n for (n,) in archive._db.execute("SELECT postings FROM runs ORDER BY kind, id")]
 
 
 def add_day(path: Path, day: Sequence[Document], jobs: int) -> tuple[dict[str, Any], dedup.ArchiveResult]:
@@ -99,7 +143,8 @@ def add_day(path: Path, day: Sequence[Document], jobs: int) -> tuple[dict[str, A
         result = archive.add(day, jobs=jobs, progress=steps)
         steps.stop()
         seconds = time.perf_counter() - started  # the commit is inside add
-    return {"seconds": seconds, "steps": steps.seconds, **result.provenance.stats}, result
+        runs = _runs(archive)
+    return {"seconds": seconds, "steps": steps.seconds, "runs": runs, **result.provenance.stats}, result
 
 
 def query_latency(path: Path, docs: Sequence[Document]) -> list[float]:
@@ -162,6 +207,7 @@ def _passage_bags(docs: Sequence[Document], params: Params) -> list[list[list[by
 
 
 def datasketch_redis(day: Sequence[Document], queried: Sequence[Document], params: Params) -> dict[str, Any]:
+    """The peer indexing the passages of ``day`` and querying those of ``queried``, one article at a time."""
     from datasketch import MinHash, MinHashLSH
 
     server = shutil.which("redis-server")
@@ -214,15 +260,6 @@ def datasketch_redis(day: Sequence[Document], queried: Sequence[Document], param
 # -- output
 
 
-def extrapolate(rows: Sequence[dict[str, Any]], day_rate: float, sizes: Iterable[int]) -> dict[int, float]:
-    """Seconds to add a 10,000-article day at each archive size: the measured
-    per-article cost of an add, fitted linearly against the archive's size."""
-    x = np.array([r["archive"] for r in rows], dtype=float)
-    y = np.array([r["seconds"] / r["articles"] for r in rows], dtype=float)
-    slope, intercept = np.polyfit(x, y, 1) if len(rows) > 1 else (0.0, y[0])
-    return {size: 10_000 * max(intercept + slope * size, 0.0) for size in sizes}
-
-
 def plot(figures: dict[str, Any], out: Path) -> None:
     import matplotlib
 
@@ -232,7 +269,10 @@ def plot(figures: dict[str, Any], out: Path) -> None:
     fig, (left, right) = plt.subplots(1, 2, figsize=(11, 4.2))
     rows = figures["build"]
     left.plot([r["archive"] / 1000 for r in rows], [1000 * r["seconds"] / r["articles"] for r in rows], "o-",
-              label="dedup archive add")
+              label=f"build: adds of {rows[0]['articles']:,} (merges of runs included)")
+    day = figures["day"]
+    left.plot([figures["archive_articles"] / 1000], [1000 * day["seconds"] / day["documents"]], "s", markersize=9,
+              label=f"the measured day: {day['documents']:,} articles, {day['seconds']:.0f} s")
     left.set_xlabel("archive size before the add (thousand articles)")
     left.set_ylabel("seconds per 1,000 articles added")
     left.set_title("add: cost per article as the archive grows")
@@ -247,7 +287,10 @@ def plot(figures: dict[str, Any], out: Path) -> None:
     right.bar(at + 0.2, p95, 0.4, label="p95")
     right.set_xticks(at, names)
     right.set_ylabel("milliseconds per article")
-    right.set_title(f"query against {figures['archive_articles']:,} articles (dedup) / the day (peer)")
+    right.set_title(f"query against {figures['archive_articles']:,} articles (dedup) / the day (peer)",
+                    fontsize=9)
+    fig.suptitle(f"{figures['date']} · commit {figures['commit']} · load average {figures['load_min']:.1f}-"
+                 f"{figures['load_max']:.1f} on 2 cores", fontsize=9)
     right.legend()
     fig.tight_layout()
     fig.savefig(out, dpi=110)
@@ -269,17 +312,20 @@ def table(figures: dict[str, Any]) -> str:
         f"{'query p95, ms per article':<58}{figures['query_p95'] * 1000:>14.1f}{peer['query_p95'] * 1000:>18.1f}"
         f"{peer['query_p95'] / figures['query_p95']:>10.1f}",
         f"{'size, KB per article (dedup: file; Redis: used_memory)':<58}{figures['kb_per_article']:>14.1f}"
-        f"{peer['redis_bytes'] / 1000 / day['documents']:>18.1f}",
-        f"{'batch run of the same articles, seconds':<58}{figures['compare']['batch_seconds']:>14.1f}",
-        f"{'archive report, seconds':<58}{figures['compare']['report_seconds']:>14.1f}",
-        f"{'archive report == batch run (JSON bytes)':<58}{str(figures['compare']['report_equals_batch']):>14}",
-        f"{'day spans (batch run): identical in add / overlapped':<58}"
-        f"{figures['compare']['day_spans_identical']:>7,}/{figures['compare']['day_spans']:,}"
-        f"{figures['compare']['day_spans_overlapped']:>9,}",
+        f"{peer['redis_bytes'] / 1000 / peer['articles']:>18.1f}",
+        f"{'postings runs after the day (band keys + anchors)':<58}{len(day['runs']):>14}",
         f"{'peak RSS of this process, MiB':<58}{figures['peak_mib']:>14,.0f}",
+        f"{'load average (1 min) during the run, min-max':<58}{figures['load_min']:>9.1f}-{figures['load_max']:.1f}",
     ]
-    for size, seconds in figures["extrapolated_10k_day"].items():
-        lines.append(f"{f'add a 10,000-article day to {int(size):,} (extrapolated)':<58}{seconds:>14,.0f}")
+    compare = figures.get("compare")
+    if compare:
+        lines[-2:-2] = [
+            f"{'batch run of the same articles, seconds':<58}{compare['batch_seconds']:>14.1f}",
+            f"{'archive report, seconds':<58}{compare['report_seconds']:>14.1f}",
+            f"{'archive report == batch run (JSON bytes)':<58}{str(compare['report_equals_batch']):>14}",
+            f"{'day spans (batch run): identical in add / overlapped':<58}"
+            f"{compare['day_spans_identical']:>7,}/{compare['day_spans']:,}{compare['day_spans_overlapped']:>9,}",
+        ]
     return "\n".join(lines)
 
 
@@ -288,6 +334,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--dump", type=Path, default=Path("benchmarks/data/dump-100000.jsonl.gz"))
     parser.add_argument("--archive", type=int, default=30_000, help="articles in the archive before the day")
     parser.add_argument("--batches", type=int, default=10, help="adds that build the archive")
+    parser.add_argument("--build-batch", type=int, default=None,
+                        help="articles per add that builds the archive (instead of --batches)")
+    parser.add_argument("--no-compare", action="store_true",
+                        help="skip the batch run and the archive's report (minutes at 300,000 articles)")
+    parser.add_argument("--peer-articles", type=int, default=2_000,
+                        help="articles of the day whose passages the peer indexes")
     parser.add_argument("--day", type=int, default=1_000, help="articles of the measured day")
     parser.add_argument("--queries", type=int, default=200, help="articles queried one at a time")
     parser.add_argument("--jobs", type=int, default=2)
@@ -302,23 +354,27 @@ def main(argv: Sequence[str] | None = None) -> int:
         stale.unlink(missing_ok=True)
     docs = _documents(args.dump, 0, args.archive + args.day + args.queries)
     base, day, queried = docs[: args.archive], docs[args.archive : args.archive + args.day], docs[args.archive + args.day :]
-    print(f"building an archive of {len(base):,} articles in {args.batches} adds", flush=True)
-    figures: dict[str, Any] = {"archive_articles": len(base), "jobs": args.jobs, "dump": str(args.dump)}
-    figures["build"] = build(path, base, args.batches, args.jobs)
+    size = args.build_batch or -(-len(base) // args.batches)
+    print(f"building an archive of {len(base):,} articles in adds of {size:,}", flush=True)
+    figures: dict[str, Any] = {"archive_articles": len(base), "jobs": args.jobs, "dump": str(args.dump),
+                               "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()), "commit": _commit(),
+                               "argv": list(argv) if argv is not None else None}
+    loads = _LoadWatch()
+    figures["build"] = build(path, base, size, args.jobs)
     print(f"adding a day of {len(day):,}", flush=True)
     figures["day"], day_result = add_day(path, day, args.jobs)
     figures["kb_per_article"] = os.path.getsize(path) / 1000 / (len(base) + len(day))
     print(f"querying {len(queried):,} articles one at a time", flush=True)
     latencies = query_latency(path, queried)
     figures["query_p50"], figures["query_p95"] = float(np.percentile(latencies, 50)), float(np.percentile(latencies, 95))
-    print("comparing with the batch run", flush=True)
-    figures["compare"] = compare_with_batch(path, base + day, day_result, args.jobs)
+    if not args.no_compare:
+        print("comparing with the batch run", flush=True)
+        figures["compare"] = compare_with_batch(path, base + day, day_result, args.jobs)
     print("datasketch MinHashLSH on Redis", flush=True)
-    figures["datasketch_redis"] = datasketch_redis(day, queried, Params())
-    figures["build_rows_for_fit"] = figures["build"][1:]
-    figures["extrapolated_10k_day"] = extrapolate(figures["build"][1:] + [
-        {"archive": len(base), "articles": len(day), "seconds": figures["day"]["seconds"]}], 0, (300_000, 1_000_000))
+    peer_day = day[: args.peer_articles]
+    figures["datasketch_redis"] = {"articles": len(peer_day), **datasketch_redis(peer_day, queried, Params())}
     figures["peak_mib"] = _peak_mib()
+    figures["load_min"], figures["load_max"] = loads.stop()
     print(table(figures))
     (args.out / "archive.json").write_text(json.dumps(figures, indent=1, default=str) + "\n", encoding="utf-8")
     plot(figures, args.out / "archive.png")

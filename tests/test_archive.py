@@ -9,12 +9,13 @@ import json
 import shutil
 import sqlite3
 
+import numpy as np
 import pytest
 from click.testing import CliRunner
 
 import dedup
 from dedup import Archive, Document
-from dedup.archive import write_archive_result
+from dedup.archive import postings, write_archive_result
 from dedup.cli import main
 from dedup.report import PROVENANCE_FORMATS, write_provenance
 
@@ -197,10 +198,21 @@ def test_remove_then_report_equals_the_batch_run_without_the_article_and_it_can_
 def test_remove_leaves_no_posting_or_pair_of_the_article(tmp_path):
     with _small(tmp_path / "a.db", CORPUS[:100]) as archive:
         (num,) = archive._db.execute("SELECT num FROM documents WHERE id = ?", (CORPUS[5].id,)).fetchone()
+        before = {kind: _postings(archive, kind) for kind in (postings.BAND, postings.ANCHOR)}
+        assert all((docs == num).any() for docs in before.values())
         archive.remove([CORPUS[5].id])
-        for sql in ("SELECT count(*) FROM band_keys WHERE doc = ?", "SELECT count(*) FROM anchors WHERE doc = ?",
-                    "SELECT count(*) FROM pairs WHERE a = ? OR b = ?"):
-            assert archive._db.execute(sql, (num,) * sql.count("?")).fetchone()[0] == 0
+        for kind, docs in before.items():
+            after = _postings(archive, kind)
+            assert not (after == num).any() and len(after) == (docs != num).sum()
+            # each run's count is what its blocks hold
+            for run, count in archive._db.execute("SELECT id, postings FROM runs WHERE kind = ?", (kind,)):
+                held = sum(len(d) // 4 for (d,) in archive._db.execute("SELECT docs FROM blocks WHERE run = ?", (run,)))
+                assert held == count
+        assert archive._db.execute("SELECT count(*) FROM pairs WHERE a = ? OR b = ?", (num, num)).fetchone()[0] == 0
+
+
+def _postings(archive, kind):
+    return np.concatenate([docs for _, docs in postings.all_postings(archive._db, kind)])
 
 
 # -- parameters and format
@@ -223,6 +235,10 @@ def test_a_newer_format_or_a_file_that_is_no_archive_is_refused(tmp_path):
     with sqlite3.connect(path) as db:
         db.execute("UPDATE meta SET value = '99' WHERE key = 'format'")
     with pytest.raises(dedup.InputError, match="format 99 is newer"):
+        Archive(path)
+    with sqlite3.connect(path) as db:
+        db.execute("UPDATE meta SET value = '1' WHERE key = 'format'")
+    with pytest.raises(dedup.InputError, match="format 1 is older than this dedup reads .*new archive"):
         Archive(path)
     other = tmp_path / "other.db"
     with sqlite3.connect(other) as db:
@@ -272,3 +288,45 @@ def test_query_adds_nothing_and_info_tells_the_counts(tmp_path):
     info = json.loads(_cli("archive", "info", db, "--json").output)
     assert info["documents"] == 5 and info["format"] == dedup.archive.FORMAT and info["params"]["threshold"] == 0.5
     assert _cli("archive", "remove", db, "nope").exit_code == 1
+
+
+def test_a_failed_first_add_leaves_no_archive_behind_and_an_existing_one_stays(tmp_path):
+    db = tmp_path / "new.db"
+    bad = tmp_path / "day.jsonl"
+    bad.write_text('{"id": "x1", "text": "Some words here for a record."}\n{"id": "x2", "text": \n', encoding="utf-8")
+    done = _cli("archive", "add", str(db), str(bad), "-q")
+    assert done.exit_code == 1 and f"{bad}:2" in done.output
+    assert not list(tmp_path.glob("new.db*"))
+    with pytest.raises(dedup.InputError):
+        with Archive(db, create=True) as archive:
+            archive.add(dedup.read_documents([bad]))
+    assert not list(tmp_path.glob("new.db*"))
+    assert _cli("archive", "add", str(db), str(SEEDS), "-q").exit_code == 0
+    assert _cli("archive", "add", str(db), str(bad), "-q").exit_code == 1
+    with Archive(db) as archive:
+        assert archive.info().documents == 5
+
+
+def test_remove_takes_its_records_out_of_what_reading_noted(tmp_path):
+    db = str(tmp_path / "a.db")
+    assert _cli("archive", "add", db, str(SEEDS), "-q").exit_code == 0
+    day = tmp_path / "day.jsonl"
+    words = " ".join(f"word{i}" for i in range(40))
+    day.write_bytes(b'{"id": "x1", "text": "Caf\xe9 ' + words.encode() + b'"}\n{"id": "x2", "text": \n'
+                    b'{"id": "x3", "text": "Another ' + words.encode() + b'", "date": "not a date"}\n')
+    assert _cli("archive", "add", db, str(day), "-q", "--skip-bad").exit_code == 0
+
+    def summary():
+        return json.loads(_cli("archive", "report", db, "--format", "json", "-q").output)["summary"]
+
+    before = summary()
+    assert before["ingest_fallback_decoded"] == 1 and [s["location"] for s in before["ingest_skipped"]] == [f"{day}:2"]
+    assert [s["location"] for s in before["ingest_ignored_dates"]] == [f"{day}:3"]
+    assert _cli("archive", "remove", db, "x1").exit_code == 0
+    after = summary()
+    assert after["ingest_fallback_decoded"] == 0 and after["ingest_skipped"] == before["ingest_skipped"]
+    assert after["ingest_ignored_dates"] == before["ingest_ignored_dates"]
+    assert _cli("archive", "remove", db, "x3").exit_code == 0  # the batch has no article left: its notes go
+    last = summary()
+    assert last["ingest_skipped"] == [] and "ingest_ignored_dates" not in last and last["ingest_documents"] == 5
+    assert last == summary() and _cli("archive", "info", db, "--json").exit_code == 0

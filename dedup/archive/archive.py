@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import json
 import os
+import sqlite3
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any, Iterable, Iterator, Mapping, Sequence
@@ -40,7 +41,7 @@ from ..pipeline import (
     provenance_of_index,
 )
 from ..store import DocumentStore
-from . import schema, write
+from . import postings, schema, write
 from .lookup import BatchPairs, batch_pairs
 from .neighbourhood import Revision, neighbourhood_report
 from .rows import ANCHOR_OFFSET, DOCUMENT_COLUMNS, alignments_of, digest, document_of, signed_of
@@ -95,12 +96,14 @@ class Archive:
         self.path = str(path)
         given = ({n: getattr(params, n) for n in schema.MATCHING} if isinstance(params, Params)
                  else dict(params or {}))
+        #: This object made the file: a failed first add takes it away again.
+        self._made = create and not os.path.lexists(self.path)
         self._db = schema.connect(path, create_missing=create, wait=wait)
         self.wait = wait
         try:
             self.params = self._open(given, create)
         except BaseException:
-            self._db.close()
+            self._discard()
             raise
 
     def _open(self, given: dict[str, Any], create: bool) -> Params:
@@ -123,6 +126,19 @@ class Archive:
     def close(self) -> None:
         """Close the file (a transaction in progress is rolled back)."""
         self._db.close()
+
+    def _discard(self) -> None:
+        """Close; and if this object made the file and it holds no article, remove it
+        (with its log): a failed first add leaves no empty archive behind."""
+        try:
+            (held,) = self._db.execute("SELECT count(*) FROM documents").fetchone() if self._made else (1,)
+        except sqlite3.Error:  # not laid out yet
+            held = 0
+        self._db.close()
+        if not held:
+            for name in (self.path, self.path + "-wal", self.path + "-shm"):
+                if os.path.lexists(name):
+                    os.unlink(name)
 
     def __enter__(self) -> Archive:
         return self
@@ -182,13 +198,19 @@ class Archive:
         (:class:`InputError`, or a reported skip with ``skip_bad``).
         """
         ingest = ingest if ingest is not None else IngestReport()
-        with self._writing():
-            docs, unchanged, _ = self._split(documents, ingest, skip_bad, keep_archived=False)
-            result = self._run(docs, ingest, jobs, progress, store=True, exclude=set())
-            _step(progress, "store")
-            if docs:
-                self._store_batch(result, inputs, ingest)
-            return ArchiveResult(result.provenance, result.revisions, tuple(d.id for d in docs), tuple(unchanged))
+        try:
+            with self._writing():
+                docs, unchanged, _ = self._split(documents, ingest, skip_bad, keep_archived=False)
+                result = self._run(docs, ingest, jobs, progress, store=True, exclude=set())
+                _step(progress, "store")
+                if docs:
+                    self._store_batch(result, inputs, ingest)
+        except BaseException:
+            if self._made:
+                self._discard()
+            raise
+        self._made = False
+        return ArchiveResult(result.provenance, result.revisions, tuple(d.id for d in docs), tuple(unchanged))
 
     def query(self, documents: Iterable[Document], *, ingest: IngestReport | None = None, skip_bad: bool = False,
               jobs: int = 1, progress: Progress | None = None) -> ArchiveResult:
@@ -311,13 +333,11 @@ class Archive:
 
     def _anchors(self, nums: np.ndarray) -> KeyPartitions:
         """Every document's anchors as the corpus index holds them (keys ``shingle << 32 | document``,
-        numbering documents by their place in ``nums``, which is ascending), read in key order."""
+        numbering documents by their place in ``nums``, which is ascending), read run by run."""
         parts = KeyPartitions()
-        cursor = self._db.execute("SELECT shingle, doc FROM anchors")
-        while rows := cursor.fetchmany(1 << 20):
-            found = np.array(rows, dtype=np.int64)
-            place = np.searchsorted(nums, found[:, 1]).astype(np.uint64)
-            parts.add(((found[:, 0] + ANCHOR_OFFSET).astype(np.uint64) << np.uint64(32)) | place)
+        for shingles, docs in postings.all_postings(self._db, postings.ANCHOR):
+            place = np.searchsorted(nums, docs).astype(np.uint64)
+            parts.add(((shingles + ANCHOR_OFFSET).astype(np.uint64) << np.uint64(32)) | place)
         return parts
 
     def _ingest(self, documents: int) -> IngestReport:

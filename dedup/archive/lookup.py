@@ -18,7 +18,6 @@ in a batch run over the archive and the batch together:
 
 from __future__ import annotations
 
-import json
 import sqlite3
 from dataclasses import dataclass, replace
 from typing import Sequence
@@ -29,6 +28,7 @@ from ..corpus import SignedBatch, gather_signed
 from ..hashing import pair_codes, sorted_unique, split_pair_codes
 from ..index import anchor_pairs, band_keys, find_candidates
 from ..pipeline import Params
+from . import postings
 from .rows import anchor_postings, band_postings
 
 __all__ = ["BatchPairs", "batch_pairs", "band_keys_of"]
@@ -50,20 +50,14 @@ def band_keys_of(signed: SignedBatch, params: Params) -> np.ndarray:
     return band_keys(signed.signatures.values, bands, rows)
 
 
-def _carriers(db: sqlite3.Connection, table: str, column: str, keys: Sequence[int], cap: int) -> np.ndarray:
+def _carriers(db: sqlite3.Connection, kind: int, keys: np.ndarray, cap: int) -> np.ndarray:
     """(key, doc) of the archived carriers of ``keys``: the ``cap`` last added of each key.
 
     The last added, not the first: pairing every new carrier of a common text
     with the same first few would make those few hubs whose stored pairs, and
-    so every later add's neighbourhood, grow with the archive. The keys travel
-    as one JSON array (parsed by SQLite, no row inserted); CROSS JOIN keeps the
-    planner from scanning the postings to probe them.
+    so every later add's neighbourhood, grow with the archive.
     """
-    rows = db.execute(
-        f"SELECT p.value, t.doc FROM json_each(?) p CROSS JOIN {table} t ON t.{column} = p.value AND t.doc >= "
-        f"coalesce((SELECT doc FROM {table} x WHERE x.{column} = p.value ORDER BY doc DESC LIMIT 1 OFFSET ?), 0)",
-        (json.dumps(list(keys)), cap - 1)).fetchall()
-    return np.array(rows, dtype=np.int64).reshape(-1, 2)
+    return postings.carriers(db, kind, sorted_unique(keys).astype(np.int64), cap)
 
 
 def batch_pairs(db: sqlite3.Connection, new: Sequence[SignedBatch], params: Params, load_signed,
@@ -74,11 +68,10 @@ def batch_pairs(db: sqlite3.Connection, new: Sequence[SignedBatch], params: Para
     new_ids = tuple(i for b in new for i in b.doc_ids)
     n_new = len(new_ids)
     keys = np.concatenate([band_keys_of(b, params).ravel() for b in new]) if new else np.zeros(0, np.uint64)
-    lsh = _carriers(db, "band_keys", "key", sorted_unique(band_postings(keys)).tolist(), params.max_bucket)
+    lsh = _carriers(db, postings.BAND, band_postings(keys), params.max_bucket)
     lsh_docs = sorted(set(lsh[:, 1].tolist()) - exclude)
     anchors_new = _new_anchors(new)
-    stored = _carriers(db, "anchors", "shingle", sorted_unique(anchor_postings(anchors_new[1])).tolist(),
-                       params.anchor_max_df + 1)
+    stored = _carriers(db, postings.ANCHOR, anchor_postings(anchors_new[1]), params.anchor_max_df + 1)
     stored = stored[~np.isin(stored[:, 1], list(exclude))] if exclude else stored
     anchor_docs = sorted(set(stored[:, 1].tolist()) - set(lsh_docs))
     archived = np.array(lsh_docs + anchor_docs, dtype=np.int64)

@@ -96,9 +96,10 @@ def alignments_of(a: str, b: str, blob: bytes) -> list[Alignment]:
 
 
 def band_postings(keys: np.ndarray) -> np.ndarray:
-    """What the ``band_keys`` table keeps of uint64 band keys: their high 48 bits
-    (6 bytes a row instead of 8; a lookup that meets another key of the same
-    48 bits costs an extra candidate, which LSH over the full keys drops)."""
+    """What the postings keep of uint64 band keys (kind 0 runs): their high 48 bits,
+    stored as int64 LE (format 1 saved 2 bytes a row by it; a lookup that meets
+    another key of the same 48 bits costs an extra candidate, which LSH over the
+    full keys drops)."""
     return (np.ascontiguousarray(keys, dtype=np.uint64) >> np.uint64(16)).astype(np.int64)
 
 

@@ -2,30 +2,33 @@
 
 One SQLite file in WAL mode. Every value is an SQL column or a documented
 little-endian array in a BLOB; texts are zlib-compressed UTF-8; nothing is
-pickled. Tables (``FORMAT`` 1)::
+pickled. Tables (``FORMAT`` 2)::
 
     meta(key TEXT PRIMARY KEY, value TEXT)
-        'format'  -> "1"; 'params' -> the matching parameters as JSON;
+        'format'  -> "2"; 'params' -> the matching parameters as JSON;
         'scheme'  -> the MinHash scheme as JSON (num_perm, seed, ngram, shingle hash)
     batches(id INTEGER PRIMARY KEY, added TEXT, inputs TEXT, documents INTEGER, ingest TEXT)
         one row per add that stored something; ``ingest``: what reading skipped, as JSON
     documents(num INTEGER PRIMARY KEY, id TEXT UNIQUE, batch INTEGER, date, source, url, title TEXT,
-              extra TEXT, digest BLOB, text BLOB, passages BLOB, signatures BLOB, sizes BLOB)
+              extra TEXT, digest BLOB, text BLOB, passages BLOB, signatures BLOB, sizes BLOB, location TEXT)
         text:       zlib(UTF-8 text)
         passages:   int32 LE (start, end, kind) triples, one per passage, in (start, end, kind) order
         signatures: uint8 (passages x num_perm): the 8-bit signatures of the corpus index
         sizes:      int32 LE, shingles per passage
         digest:     SHA-256 of the record (id, text, date, source, url, title): re-adding it is a no-op
-    band_keys(key INTEGER, doc INTEGER, PRIMARY KEY (key, doc)) WITHOUT ROWID
-        every LSH band key of every passage: its high 48 bits (uint64 key >> 16)
-    anchors(shingle INTEGER, doc INTEGER, PRIMARY KEY (shingle, doc)) WITHOUT ROWID
-        every distinct shingle of every document: its 32-bit hash less 2**31; a report reads it in order
+        location:   where reading found it (file:line), so that removing it takes its lines out of
+                    its batch's ``ingest`` figures
+    runs(id INTEGER PRIMARY KEY, kind INTEGER, postings INTEGER)
+    blocks(run INTEGER, first INTEGER, keys BLOB, docs BLOB, PRIMARY KEY (run, first)) WITHOUT ROWID
+        the postings, as sorted runs of packed blocks (:mod:`dedup.archive.postings` lays them out):
+        kind 0, every LSH band key of every passage (its high 48 bits, uint64 key >> 16);
+        kind 1, every distinct shingle of every document (its 32-bit hash less 2**31)
     pairs(a INTEGER, b INTEGER, alignments BLOB, PRIMARY KEY (a, b)) WITHOUT ROWID; index on b
         document pairs already aligned (``a``'s id < ``b``'s id), with their alignments as
         little-endian records of (a_start, a_end, b_start, b_end, tokens: int64; similarity: float64)
 
-Postings (band keys, anchors) are found through their primary keys, never
-loaded whole by ``add`` or ``query``; the per-document BLOBs let a report
+Postings (band keys, anchors) are found block by block, or met in key order
+with the batch's sorted keys, never loaded whole by ``add`` or ``query``; the per-document BLOBs let a report
 gather the corpus index without a row per passage.
 """
 
@@ -39,10 +42,11 @@ from pathlib import Path
 
 from ..errors import InputError, ParameterError, WriteError
 from ..pipeline import Params
+from .postings import TABLES
 
 __all__ = ["FORMAT", "MATCHING", "connect", "create", "check_format", "stored_params", "matching_params", "Transaction"]
 
-FORMAT = 1
+FORMAT = 2
 #: How long a second writer waits for the one adding, in seconds.
 BUSY_TIMEOUT = 10.0
 
@@ -56,13 +60,12 @@ CREATE TABLE batches(id INTEGER PRIMARY KEY, added TEXT NOT NULL, inputs TEXT NO
                      documents INTEGER NOT NULL, ingest TEXT NOT NULL);
 CREATE TABLE documents(num INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE, batch INTEGER NOT NULL,
                        date TEXT, source TEXT, url TEXT, title TEXT, extra TEXT NOT NULL, digest BLOB NOT NULL,
-                       text BLOB NOT NULL, passages BLOB NOT NULL, signatures BLOB NOT NULL, sizes BLOB NOT NULL);
-CREATE TABLE band_keys(key INTEGER NOT NULL, doc INTEGER NOT NULL, PRIMARY KEY (key, doc)) WITHOUT ROWID;
-CREATE TABLE anchors(shingle INTEGER NOT NULL, doc INTEGER NOT NULL, PRIMARY KEY (shingle, doc)) WITHOUT ROWID;
+                       text BLOB NOT NULL, passages BLOB NOT NULL, signatures BLOB NOT NULL, sizes BLOB NOT NULL,
+                       location TEXT);
 CREATE TABLE pairs(a INTEGER NOT NULL, b INTEGER NOT NULL, alignments BLOB NOT NULL, PRIMARY KEY (a, b))
     WITHOUT ROWID;
 CREATE INDEX pairs_b ON pairs(b);
-"""
+""" + TABLES
 
 
 def connect(path: str | os.PathLike[str], *, create_missing: bool, wait: float = BUSY_TIMEOUT) -> sqlite3.Connection:
@@ -75,7 +78,7 @@ def connect(path: str | os.PathLike[str], *, create_missing: bool, wait: float =
     try:
         db = sqlite3.connect(path, timeout=wait, isolation_level=None, check_same_thread=False)
         db.execute("PRAGMA page_size=8192")  # a document's row (text and signatures) fits a page more often
-        db.execute("PRAGMA cache_size=-262144")  # 256 MiB: postings are B-trees written at random keys
+        db.execute("PRAGMA cache_size=-262144")  # 256 MiB: a query's blocks and the documents' index stay cached
         db.execute("PRAGMA journal_mode=WAL")
         db.execute("PRAGMA synchronous=NORMAL")  # WAL: a commit survives a killed process
     except sqlite3.OperationalError as exc:  # no such folder, no permission
@@ -114,7 +117,9 @@ def check_format(db: sqlite3.Connection, path: str) -> None:
         raise InputError(f"archive format {version} is newer than this dedup reads ({FORMAT}); upgrade dedup",
                          path=path)
     if version < FORMAT:
-        raise InputError(f"archive format {version} is older than this dedup reads ({FORMAT})", path=path)
+        raise InputError(f"archive format {version} is older than this dedup reads ({FORMAT}): format 2 keeps "
+                         f"the postings as sorted runs instead of one B-tree; make a new archive and add the "
+                         f"articles to it again", path=path)
 
 
 def stored_params(db: sqlite3.Connection) -> Params:
