@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import random
 
 import numpy as np
@@ -244,3 +245,22 @@ def test_bbit_estimates_take_out_chance_agreement(jaccard):
     # Uncorrected, the mean would sit (1 - J) / 256 high: 0.002 at J = 0.5.
     assert abs(found.mean() - exact.mean()) < 0.0006
     assert np.abs(found - exact).max() < 0.05
+
+
+_any_text = st.text(st.characters(blacklist_categories=("Cs",)), max_size=30) | st.sampled_from(
+    ["", "\"quoted\" \\ back", "line\nbreak\ttab\x00nul", "\u2028\u2029 separators", "日本語 ümlaut 😀"])
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.tuples(_any_text, _any_text), min_size=1, max_size=4),
+       st.floats(min_value=0.0, max_value=1.0), _any_text)
+def test_a_cluster_line_is_json_dumps_of_its_record(members, similarity, cluster_id):
+    # JSON Lines output writes the record out by hand for speed: it must be the same bytes.
+    from dedup.ingest import Document
+    from dedup.report import _cluster_line, cluster_records
+
+    documents = {f"{k}{doc_id}": Document(f"{k}{doc_id}", "pre " + text) for k, (doc_id, text) in enumerate(members)}
+    cluster = Cluster(cluster_id, tuple(ClusterMember(d, 4, len(doc.text)) for d, doc in documents.items()),
+                      similarity)
+    (record,) = cluster_records([cluster], documents)
+    assert _cluster_line(cluster, documents) == json.dumps(record, ensure_ascii=False) + "\n"
