@@ -116,7 +116,7 @@ CANDIDATES = "pair long, docs long"
 
 def bucket_partition(batches: Iterable[pa.RecordBatch], passages: int, documents: int, max_bucket: int
                      ) -> Iterator[pa.RecordBatch]:
-    """:func:`~dedup.index.bucket_pairs` over band rows sorted by (band, key,
+    """:func:`~dedup.index.bucket_pairs` over band rows sorted by (key, band,
     passage): candidate pair codes, with the codes of their documents. A bucket
     streams through with a lead of ``max_bucket`` rows, so a bucket of a
     million passages needs no more memory than a batch."""
