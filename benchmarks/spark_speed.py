@@ -119,8 +119,9 @@ def _bench(n: int, args: argparse.Namespace) -> dict[str, Any]:
     folder = Path(tempfile.mkdtemp(prefix="dedup-spark-bench-out-"))
     try:
         local_out, spark_out = folder / "in-process.jsonl", folder / "spark.jsonl"
-        local = run_process(["dedup", "provenance", str(dump), "--jobs", str(_cores(args.master)), "-q",
-                             "--format", "jsonl", "-o", str(local_out)])
+        # This interpreter's dedup, not whichever `dedup` is first on PATH (another checkout's).
+        local = run_process([sys.executable, "-m", "dedup.cli", "provenance", str(dump), "--jobs",
+                             str(_cores(args.master)), "-q", "--format", "jsonl", "-o", str(local_out)])
         spark = run_process([sys.executable, "-m", "benchmarks.spark_speed", "--child", str(dump), str(spark_out),
                              "--master", args.master, "--memory", args.memory])
         figures = json.loads(spark.stdout.strip().splitlines()[-1])
