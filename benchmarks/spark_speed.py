@@ -6,9 +6,10 @@ For each size (a generated dump, ``benchmarks/data/dump-N.jsonl.gz``, made
 unless there), two fresh processes write the provenance report as JSON Lines:
 
 - in-process: ``dedup provenance DUMP --jobs C`` (C: the cores of ``--master``);
-- Spark: the library on a new ``--master`` session, the driver (in local mode
-  the one executor too) limited to ``--memory``, work Parquet kept in a
-  temporary folder and measured.
+- Spark: the library's ``write_provenance`` on a new ``--master`` session (as
+  the command does: records built by the executors, streamed into the file),
+  the driver (in local mode the one executor too) limited to ``--memory``,
+  work Parquet kept in a temporary folder and measured.
 
 Both reports must be the same bytes (the ``same`` column says). For the
 Spark run each step's wall time comes from the engine's progress, and its
@@ -80,9 +81,8 @@ def _child(dump: Path, out: Path, master: str, memory: str) -> int:
     """One Spark run: provenance of ``dump`` to ``out``; prints its figures as JSON."""
     started = time.perf_counter()
     from dedup import Params
-    from dedup.engines.spark import SparkOptions, local_session, provenance_files
+    from dedup.engines.spark import SparkOptions, local_session, write_provenance
     from dedup.output import open_output
-    from dedup.report import write_provenance
 
     spark = local_session(master, app_name="dedup-benchmark", config={
         "spark.driver.memory": memory, "spark.ui.enabled": "true", "spark.ui.port": "4140"})
@@ -98,11 +98,11 @@ def _child(dump: Path, out: Path, master: str, memory: str) -> int:
 
     work = Path(tempfile.mkdtemp(prefix="dedup-spark-bench-"))
     try:
-        result = provenance_files(spark, [dump], Params(), progress=progress,
-                                  options=SparkOptions(work_dir=str(work), keep_work=True))
-        progress("write", 0, None)
+        # What `dedup provenance --engine spark --format jsonl -o out` does: the executors build
+        # the records, which stream to the driver into the file.
         with open_output(out) as stream:
-            write_provenance(result, stream, "jsonl")
+            result = write_provenance(spark, [dump], stream, "jsonl", Params(), progress=progress,
+                                      options=SparkOptions(work_dir=str(work), keep_work=True))
         progress("end", 0, None)
         work_mb = {p.name: round(sum(f.stat().st_size for f in p.rglob("*") if f.is_file()) / 1e6, 1)
                    for run in work.iterdir() for p in run.iterdir() if p.is_dir()}
@@ -119,8 +119,9 @@ def _bench(n: int, args: argparse.Namespace) -> dict[str, Any]:
     folder = Path(tempfile.mkdtemp(prefix="dedup-spark-bench-out-"))
     try:
         local_out, spark_out = folder / "in-process.jsonl", folder / "spark.jsonl"
-        local = run_process(["dedup", "provenance", str(dump), "--jobs", str(_cores(args.master)), "-q",
-                             "--format", "jsonl", "-o", str(local_out)])
+        # This interpreter's dedup, not whichever `dedup` is first on PATH (another checkout's).
+        local = run_process([sys.executable, "-m", "dedup.cli", "provenance", str(dump), "--jobs",
+                             str(_cores(args.master)), "-q", "--format", "jsonl", "-o", str(local_out)])
         spark = run_process([sys.executable, "-m", "benchmarks.spark_speed", "--child", str(dump), str(spark_out),
                              "--master", args.master, "--memory", args.memory])
         figures = json.loads(spark.stdout.strip().splitlines()[-1])

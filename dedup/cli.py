@@ -16,7 +16,9 @@ from . import __version__
 from .errors import DedupError
 from .output import check_output, open_output
 from .pipeline import Params, cluster_files, default_jobs, provenance_files
-from .report import CLUSTER_FORMATS, PROVENANCE_FORMATS, trace_lines, write_clusters, write_provenance
+from .report import (
+    CLUSTER_FORMATS, PROVENANCE_FORMATS, RECORD_FORMATS, trace_lines, write_clusters, write_provenance,
+)
 
 
 class _Failure(click.ClickException):
@@ -131,7 +133,9 @@ def _common(command):
         click.option("--num-perm", type=int, default=128, show_default=True, help="MinHash permutations."),
         click.option("--ngram", type=int, default=5, show_default=True, help="Tokens per shingle."),
         click.option("--seed", type=int, default=1, show_default=True, help="Seed of the MinHash permutations."),
-        click.option("-o", "--output", type=str, default=None, help="Write here instead of stdout."),
+        click.option("-o", "--output", type=str, default=None,
+                     help="Write here instead of stdout. With --engine spark, provenance as jsonl or parquet "
+                          "to a folder URI (hdfs:///out/) or a path ending in /: part files written by Spark."),
         click.option("--jobs", type=click.IntRange(min=1), default=None,
                      help="Worker processes [default: all cores]."),
         click.option("--skip-bad", is_flag=True, help="Skip (and report) malformed records instead of stopping."),
@@ -176,17 +180,45 @@ def _on_spark(name: str, master: str, work_dir: str | None) -> Callable:
     return run
 
 
+def _records_on_spark(inputs, params: Params, fmt: str, output, skip_bad: bool, progress, master: str,
+                      work_dir: str | None):
+    """``dedup provenance --engine spark`` in a record format: the executors build the
+    records; Spark writes them as part files to a folder (a URI, or a path ending
+    in ``/``), or they stream into a local file."""
+    from .engines import spark_engine
+
+    engine = spark_engine()
+    session, options = engine.local_session(master), engine.SparkOptions(work_dir=work_dir)
+
+    def write(target):
+        return engine.write_provenance(session, inputs, target, fmt, params, skip_bad=skip_bad, progress=progress,
+                                       options=options)
+    if output is not None and str(output) != "-" and engine.is_directory(output):
+        return write(str(output))
+    with open_output(output) as out:
+        return write(out)
+
+
 def _execute(run, write, inputs, params: Callable[[], Params], output, jobs, skip_bad, quiet,
-             engine: str = "in-process", master: str = "local[*]", work_dir: str | None = None) -> None:
+             engine: str = "in-process", master: str = "local[*]", work_dir: str | None = None,
+             records: str | None = None) -> None:
     """Check the parameters and the output, run a pipeline and write its result;
-    the caller wraps it in :func:`_run`."""
+    the caller wraps it in :func:`_run`. ``records``: the provenance record
+    format, which the Spark engine writes from its executors."""
     checked = params()  # before any input is read: a bad value fails at once
     check_output(output, inputs)
     if getattr(write, "binary", False) and (output is None or str(output) == "-"):
         raise click.UsageError("--format parquet writes a file: give one with -o")
+    progress = None if quiet else _Progress(sys.stderr)
+    if engine == "spark" and records:
+        result = _records_on_spark(inputs, checked, records, output, skip_bad, progress, master, work_dir)
+        if progress:
+            progress.close()
+        if not quiet:
+            _summary(result, sys.stderr)
+        return
     if engine == "spark":
         run = _on_spark(run.__name__, master, work_dir)
-    progress = None if quiet else _Progress(sys.stderr)
     result = run(inputs, checked, skip_bad=skip_bad, jobs=_jobs(jobs, quiet), progress=progress)
     if progress:
         progress.close()
@@ -248,6 +280,7 @@ def provenance(inputs, threshold, containment_threshold, num_perm, ngram, seed, 
                        ngram=ngram, seed=seed, boilerplate_documents=boilerplate_documents,
                        align_min_tokens=align_min_tokens),
         output, jobs, skip_bad, quiet, engine, spark_master, spark_work_dir,
+        records=fmt if fmt in RECORD_FORMATS else None,
     ))
 
 

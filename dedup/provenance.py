@@ -35,7 +35,7 @@ from .near_duplicates import NearDuplicate, near_duplicates
 
 __all__ = [
     "Match", "ReusedSpan", "NearDuplicate", "DocumentReport", "ReuseCluster", "ProvenanceReport",
-    "document_date", "earliest", "build_provenance",
+    "document_date", "earliest", "build_provenance", "reuse_drafts",
 ]
 
 
@@ -237,6 +237,14 @@ def _clusters(alignments: Sequence[Alignment], min_overlap: float) -> tuple[_Spa
     return spans, drafts, edges
 
 
+def reuse_drafts(alignments: Sequence[Alignment], min_overlap: float = 0.8) -> list[tuple[ClusterMember, ...]]:
+    """The members of the reuse clusters :func:`build_provenance` makes of
+    ``alignments``, in the order it numbers them (by their members)."""
+    _, all_drafts, _ = _clusters(alignments, min_overlap)
+    composite = _composite(all_drafts)
+    return [d.members for i, d in enumerate(all_drafts) if i not in composite]
+
+
 def build_provenance(
     documents: Mapping[str, Document],
     alignments: Sequence[Alignment],
@@ -245,12 +253,20 @@ def build_provenance(
     near_duplicate_coverage: float = 0.8,
     near_duplicate_similarity: float = 0.96,
     min_overlap: float = 0.8,
+    cluster_numbers: Sequence[int] | None = None,
 ) -> ProvenanceReport:
     """Per-document provenance from the aligned stretches of all document pairs.
 
     ``documents`` must hold every document of the run (also those without
     reuse: they get a report with no spans). Deterministic: the result depends
     only on the documents and the set of alignments.
+
+    It can also run on a part of the run closed under alignment: documents
+    and every alignment touching them, with ``alignments`` in the run's order.
+    Nothing in a document's report depends on documents it is not connected
+    to through alignments, except its clusters' numbers: ``cluster_numbers``
+    gives them (one for each of :func:`reuse_drafts`, in its order: their
+    ranks among the whole run's drafts); by default they count from 1.
     """
     if boilerplate_documents < 2:
         raise ParameterError(f"boilerplate_documents must be at least 2, got {boilerplate_documents}")
@@ -272,7 +288,11 @@ def build_provenance(
     drafts = [d for i, d in enumerate(all_drafts) if i not in composite]
     clusters: list[ReuseCluster] = []
     per_doc: dict[str, list[tuple[ReusedSpan, int]]] = defaultdict(list)
-    for number, draft in enumerate(drafts, 1):
+    if cluster_numbers is None:
+        cluster_numbers = range(1, len(drafts) + 1)
+    elif len(cluster_numbers) != len(drafts):
+        raise ParameterError(f"{len(cluster_numbers)} cluster numbers for {len(drafts)} reuse clusters")
+    for number, draft in zip(cluster_numbers, drafts):
         cluster = _make_cluster(f"c{number:06d}", draft, sources, dates, boilerplate_documents)
         clusters.append(cluster)
         for doc_id, span, priority in _cluster_spans(cluster, draft, spans, edges, alignments, iso_dates):

@@ -12,7 +12,7 @@ import csv
 import json
 import re
 from json.encoder import encode_basestring as _json_string
-from typing import Any, Iterator, Mapping, TextIO
+from typing import Any, Iterable, Iterator, Mapping, TextIO
 
 from .cluster import Cluster
 from .errors import ParameterError
@@ -22,11 +22,14 @@ from .provenance import DocumentReport, ReusedSpan
 
 __all__ = [
     "CLUSTER_FORMATS", "PROVENANCE_FORMATS", "cluster_records", "write_clusters", "write_provenance", "run_summary",
-    "trace_lines",
+    "trace_lines", "provenance_line", "write_trace_record", "write_provenance_rows", "RECORD_FORMATS",
 ]
 
 CLUSTER_FORMATS = ("text", "jsonl", "json", "csv", "parquet")
 PROVENANCE_FORMATS = ("markdown", "json", "jsonl", "html", "parquet")
+#: Provenance formats that are a record per document (:meth:`~dedup.provenance.ProvenanceReport.document_records`),
+#: which an engine can build a document at a time.
+RECORD_FORMATS = ("jsonl", "parquet")
 
 
 def cluster_records(clusters: list[Cluster], documents: Mapping[str, Document]) -> Iterator[dict[str, Any]]:
@@ -60,7 +63,12 @@ def _cluster_line(c: Cluster, documents: Mapping[str, Document]) -> str:
 
 def run_summary(result: ClusterResult | ProvenanceResult) -> dict[str, Any]:
     """Figures of a run, including everything reading skipped or repaired."""
-    return {**result.stats, **{f"ingest_{k}": v for k, v in result.ingest.as_dict().items()}}
+    return summary_of(result.stats, result.ingest)
+
+
+def summary_of(stats: Mapping[str, int], ingest: IngestReport) -> dict[str, Any]:
+    """:func:`run_summary` of a run's figures and what reading saw."""
+    return {**stats, **{f"ingest_{k}": v for k, v in ingest.as_dict().items()}}
 
 
 # Characters that would break a line-based report or reorder it on screen:
@@ -122,7 +130,7 @@ def write_clusters(result: ClusterResult, out: TextIO, fmt: str = "text") -> Non
     elif fmt == "jsonl":
         for cluster in result.clusters:
             out.write(_cluster_line(cluster, result.documents))
-        _write_trace_record(result.ingest, out)
+        write_trace_record(result.ingest, out)
     elif fmt == "json":
         payload = {"summary": run_summary(result), "clusters": list(cluster_records(result.clusters, result.documents))}
         json.dump(payload, out, ensure_ascii=False, indent=1)
@@ -148,7 +156,14 @@ def write_clusters(result: ClusterResult, out: TextIO, fmt: str = "text") -> Non
         raise ParameterError(f"unknown format {fmt!r}; choose one of {', '.join(CLUSTER_FORMATS)}")
 
 
-def _write_trace_record(ingest: IngestReport, out: TextIO) -> None:
+def provenance_line(record: dict[str, Any]) -> str:
+    """One document's line of a JSON Lines provenance report (a record of
+    :meth:`~dedup.provenance.ProvenanceReport.document_records`)."""
+    return json.dumps(record, ensure_ascii=False) + "\n"
+
+
+def write_trace_record(ingest: IngestReport, out: TextIO) -> None:
+    """The JSON Lines report's last line, when reading left something out."""
     trace = _trace_record(ingest)
     if trace:
         out.write(json.dumps(trace, ensure_ascii=False) + "\n")
@@ -225,18 +240,28 @@ def write_provenance(result: ProvenanceResult, out: TextIO, fmt: str = "markdown
         payload = {"summary": run_summary(result), **result.report.to_dict()}
         json.dump(payload, out, ensure_ascii=False, indent=1)
         out.write("\n")
-    elif fmt == "jsonl":
-        for record in result.report.document_records():
-            out.write(json.dumps(record, ensure_ascii=False) + "\n")
-        _write_trace_record(result.ingest, out)
+    elif fmt in RECORD_FORMATS:
+        write_provenance_rows(result.report.document_records(), result.stats, result.ingest, out, fmt)
     elif fmt == "html":
         from .report_html import render_html
 
         texts = {doc_id: doc.text for doc_id, doc in result.documents.items()}
         out.write(render_html(result.report.to_dict(), texts, notes=trace_lines(result.ingest)))
+    else:
+        raise ParameterError(f"unknown format {fmt!r}; choose one of {', '.join(PROVENANCE_FORMATS)}")
+
+
+def write_provenance_rows(records: Iterable[dict[str, Any]], stats: Mapping[str, int], ingest: IngestReport,
+                          out: TextIO, fmt: str) -> None:
+    """A provenance report in one of RECORD_FORMATS from its document records, in id order
+    (an engine that builds them a document at a time streams them here)."""
+    if fmt == "jsonl":
+        for record in records:
+            out.write(provenance_line(record))
+        write_trace_record(ingest, out)
     elif fmt == "parquet":
         from .report_parquet import provenance_schema, write_table
 
-        write_table(out, provenance_schema(), result.report.document_records(), run_summary(result))
+        write_table(out, provenance_schema(), records, summary_of(stats, ingest))
     else:
-        raise ParameterError(f"unknown format {fmt!r}; choose one of {', '.join(PROVENANCE_FORMATS)}")
+        raise ParameterError(f"unknown record format {fmt!r}; choose one of {', '.join(RECORD_FORMATS)}")

@@ -304,3 +304,40 @@ def test_two_markets_on_one_form_are_not_near_duplicates_but_a_resend_is():
             Document("resent", HOGS.format(market="ST JOSEPH", up="1.00", top="51.50"), date="1987-04-07T09:30")]
     near = {d.id: [n.doc for n in d.near_duplicates] for d in find_provenance(docs).report.documents}
     assert near == {"st-joseph": ["resent"], "resent": ["st-joseph"], "sioux-falls": []}
+
+
+def test_report_of_each_connected_part_with_the_runs_cluster_numbers_is_the_whole_report():
+    """What an engine that builds the report a part at a time relies on: documents joined by
+    alignments, given their clusters' ranks among all the run's, report as in the whole run."""
+    from itertools import combinations
+
+    from dedup.pipeline import align_documents
+    from dedup.provenance import build_provenance, reuse_drafts
+    from dedup.spans import UnionFind
+
+    docs = [_doc(0, RELEASE, "2024-03-01"), _doc(1, RELEASE + " " + FILLERS[5], "2024-03-02"),
+            _doc(2, BOILERPLATE, "2024-03-01", "a"), _doc(3, BOILERPLATE + " " + FILLERS[6], "2024-03-04", "b"),
+            _doc(4, FILLERS[2] + " " + BOILERPLATE, None),
+            Document("doc5", "Nothing in this short note is carried by any other article of the set.", "2024-03-05")]
+    documents = {d.id: d for d in docs}
+    alignments = align_documents(list(combinations(docs, 2)))
+    whole = build_provenance(documents, alignments, boilerplate_documents=3)
+    sets, number = UnionFind(len(docs)), {d.id: k for k, d in enumerate(docs)}
+    for al in alignments:
+        sets.union(number[al.a], number[al.b])
+    parts: dict[int, list[str]] = {}
+    for d in docs:
+        parts.setdefault(sets.find(number[d.id]), []).append(d.id)
+    assert len(parts) == 3  # the release's, the boilerplate's, and a document alone
+    drafts = {root: reuse_drafts([al for al in alignments if al.a in ids]) for root, ids in parts.items()}
+    ranked = sorted(([(x.doc, x.start, x.end) for x in m], root, k) for root, found in drafts.items()
+                    for k, m in enumerate(found))
+    rank = {(root, k): n for n, (_, root, k) in enumerate(ranked, 1)}
+    records = {}
+    for root, ids in parts.items():
+        part = build_provenance({i: documents[i] for i in ids}, [al for al in alignments if al.a in ids],
+                                boilerplate_documents=3,
+                                cluster_numbers=[rank[(root, k)] for k in range(len(drafts[root]))])
+        records.update((r["id"], r) for r in part.document_records())
+    assert [records[i] for i in sorted(records)] == list(whole.document_records())
+    assert len(ranked) == len(whole.clusters) >= 2

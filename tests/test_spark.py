@@ -92,6 +92,46 @@ def test_seeds_every_format_as_in_process(spark, seeds_dir):
         assert _provenance(found, fmt) == _provenance(local, fmt), fmt
 
 
+def _parts(folder: Path) -> bytes:
+    """Part files written by Spark, concatenated in the order of their names."""
+    return b"".join(p.read_bytes() for p in sorted(folder.glob("part-*")))
+
+
+def _records(engine, spark, inputs, fmt: str, **kwargs) -> tuple[bytes, object]:
+    """The report of ``write_provenance`` into a local file (the driver's stream)."""
+    buffer = io.BytesIO()
+    out = io.TextIOWrapper(buffer, encoding="utf-8", newline="")
+    written = engine.write_provenance(spark, inputs, out, fmt, **kwargs)
+    out.flush()
+    return buffer.getvalue(), written
+
+
+def test_seeds_records_written_by_the_executors(spark, seeds_dir, tmp_path):
+    """The report built a connected part at a time on the executors: streamed into a
+    local file, the in-process bytes; written by Spark to a folder, part files whose
+    concatenation is those bytes (JSON Lines), or the same rows and summary (Parquet)."""
+    pq = pytest.importorskip("pyarrow.parquet")
+    from dedup.errors import ParameterError
+
+    engine = _engine()
+    local = provenance_files([seeds_dir])
+    for fmt in ("jsonl", "parquet"):
+        found, written = _records(engine, spark, [seeds_dir], fmt)
+        assert found == _provenance(local, fmt), fmt
+        assert written.stats == local.stats
+    engine.write_provenance(spark, [seeds_dir], str(tmp_path / "jsonl") + "/", "jsonl")
+    assert _parts(tmp_path / "jsonl") == _provenance(local, "jsonl")
+    engine.write_provenance(spark, [seeds_dir], (tmp_path / "parquet").as_uri(), "parquet")
+    expected = pq.read_table(io.BytesIO(_provenance(local, "parquet")))
+    table = pq.read_table(tmp_path / "parquet")
+    assert table.column_names == expected.column_names
+    assert table.to_pylist() == expected.to_pylist()
+    summary = json.loads((tmp_path / "parquet" / "_dedup.json").read_text(encoding="utf-8"))
+    assert summary == {"dedup.ingest": json.loads(expected.schema.metadata[b"dedup.ingest"])}
+    with pytest.raises(ParameterError, match="exists"):
+        engine.write_provenance(spark, [seeds_dir], str(tmp_path / "jsonl") + "/", "jsonl")
+
+
 def _generated(n: int, seed: int) -> list[dict]:
     """``n`` articles of made-up words with planted reuse: paragraphs copied
     whole or edited, whole re-sends, a boilerplate paragraph, dates and outlets
@@ -158,13 +198,20 @@ def dump_expected(dump) -> dict[str, str]:
 
 
 @pytest.mark.parametrize("partitions, batch", [(1, 10_000), (8, 97)])
-def test_dump_provenance_whatever_the_cut(spark, conf, dump, dump_in_pieces, dump_expected, partitions, batch):
+def test_dump_provenance_whatever_the_cut(spark, conf, dump, dump_in_pieces, dump_expected, partitions, batch,
+                                          tmp_path):
     """Shuffle partitions, Arrow batch size, the number of input files and their order leave no trace."""
     conf("spark.sql.shuffle.partitions", str(partitions))
     conf("spark.sql.execution.arrow.maxRecordsPerBatch", str(batch))
     inputs = [dump] if partitions == 1 else dump_in_pieces[::-1]
-    found = _engine().provenance_files(spark, inputs)
+    engine = _engine()
+    found = engine.provenance_files(spark, inputs)
     assert _provenance(found, "jsonl") == dump_expected["provenance"]
+    # Built on the executors: connected parts of documents found on the driver, or
+    # (driver_pairs=0) by large-star/small-star rounds; written as part files.
+    options = engine.SparkOptions(driver_pairs=0 if partitions > 1 else engine.SparkOptions().driver_pairs)
+    engine.write_provenance(spark, inputs, str(tmp_path / "report") + "/", "jsonl", options=options)
+    assert _parts(tmp_path / "report") == dump_expected["provenance"]
 
 
 def test_dump_clusters_from_parquet(spark, conf, dump, dump_expected, tmp_path):
@@ -193,6 +240,15 @@ def test_command_line_engine_spark(spark, seeds_dir, tmp_path):
                                     "--format", "csv", "-q", "-o", str(tmp_path / f"{engine}.csv")])
         assert done.exit_code == 0, done.output
     assert (tmp_path / "spark.csv").read_bytes() == (tmp_path / "in-process.csv").read_bytes()
+    # Provenance in a record format: built by the executors, into a local file or a folder.
+    for engine, output in (("in-process", "in-process.jsonl"), ("spark", "spark.jsonl"), ("spark", "folder")):
+        target = str(tmp_path / output) + ("/" if output == "folder" else "")
+        done = runner.invoke(main, ["provenance", str(seeds_dir), "--engine", engine, "--spark-master", "local[2]",
+                                    "--format", "jsonl", "-o", target])
+        assert done.exit_code == 0, done.output
+        assert "5 documents" in done.output and "reuse clusters" in done.output  # the summary on stderr
+    assert (tmp_path / "spark.jsonl").read_bytes() == (tmp_path / "in-process.jsonl").read_bytes()
+    assert _parts(tmp_path / "folder") == (tmp_path / "in-process.jsonl").read_bytes()
 
 
 def test_missing_spark_is_a_clear_error(monkeypatch):

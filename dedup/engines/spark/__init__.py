@@ -18,9 +18,11 @@ from __future__ import annotations
 import os
 import sys
 
+from .records import ReportWritten, is_directory, write_provenance
 from .run import SparkOptions, cluster_files, provenance_files
 
-__all__ = ["cluster_files", "provenance_files", "SparkOptions", "local_session"]
+__all__ = ["cluster_files", "provenance_files", "write_provenance", "ReportWritten", "is_directory", "SparkOptions",
+           "local_session"]
 
 
 def local_session(master: str = "local[*]", *, app_name: str = "dedup", config: dict[str, str] | None = None):

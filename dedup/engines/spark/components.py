@@ -28,12 +28,14 @@ __all__ = ["components"]
 DRIVER_PAIRS = 20_000_000
 
 
-def components(spark, edges, work: str, driver_pairs: int = DRIVER_PAIRS):
-    """A DataFrame (node, component) over every passage of ``edges`` (left, right)."""
+def components(spark, edges, work: str, driver_pairs: int = DRIVER_PAIRS, name: str = "components"):
+    """A DataFrame (node, component) over every node of ``edges`` (left, right):
+    passages, or documents. Rounds beyond the driver keep their Parquet under
+    ``work``/``name``-*."""
     pairs = edges.select("left", "right")
     if pairs.limit(driver_pairs + 1).count() <= driver_pairs:
         return _on_driver(spark, pairs)
-    return _star_rounds(spark, pairs, work)
+    return _star_rounds(spark, pairs, f"{work}/{name}")
 
 
 def _on_driver(spark, pairs):
@@ -52,11 +54,11 @@ def _on_driver(spark, pairs):
     return spark.createDataFrame(found)
 
 
-def _star_rounds(spark, pairs, work: str):
+def _star_rounds(spark, pairs, prefix: str):
     from pyspark.sql import functions as F
 
     def checkpoint(frame, name: str):
-        path = f"{work}/components-{name}"
+        path = f"{prefix}-{name}"
         frame.write.mode("overwrite").parquet(path)
         return spark.read.parquet(path)
 

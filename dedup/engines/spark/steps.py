@@ -20,8 +20,10 @@ from ...corpus import SignOptions, index_batch, sign_documents
 from ...hashing import pair_codes
 from ...index import Candidates, band_keys, bucket_pairs, runs_at_least, sharing_codes
 from ...ingest import Document
-from ...options import AlignOptions, VerifyOptions
+from ...options import AlignOptions, ProvenanceOptions, VerifyOptions
 from ...pipeline import align_documents
+from ...provenance import build_provenance, reuse_drafts
+from ...report import provenance_line
 from .arrow import column, complete_runs, fixed_rows, table_batches, with_lead
 
 # Rows of the signing stage.
@@ -114,7 +116,7 @@ CANDIDATES = "pair long, docs long"
 
 def bucket_partition(batches: Iterable[pa.RecordBatch], passages: int, documents: int, max_bucket: int
                      ) -> Iterator[pa.RecordBatch]:
-    """:func:`~dedup.index.bucket_pairs` over band rows sorted by (band, key,
+    """:func:`~dedup.index.bucket_pairs` over band rows sorted by (key, band,
     passage): candidate pair codes, with the codes of their documents. A bucket
     streams through with a lead of ``max_bucket`` rows, so a bucket of a
     million passages needs no more memory than a batch."""
@@ -252,3 +254,114 @@ def align_partition(batches: Iterable[pa.RecordBatch], options: AlignOptions) ->
 _ALIGNED = pa.schema([("left", pa.int64()), ("right", pa.int64()), ("seq", pa.int64()), ("a", pa.string()),
                       ("a_start", pa.int64()), ("a_end", pa.int64()), ("b", pa.string()), ("b_start", pa.int64()),
                       ("b_end", pa.int64()), ("similarity", pa.float64()), ("tokens", pa.int64())])
+
+
+# ---------------------------------------------------------------------------
+# The report, a connected part at a time (documents joined by alignments).
+
+_MEMBER = pa.struct([("doc", pa.string()), ("start", pa.int64()), ("end", pa.int64())])
+DRAFTS = "component long, local int, members array<struct<doc: string, start: long, `end`: long>>"
+_DRAFTS = pa.schema([("component", pa.int64()), ("local", pa.int32()), ("members", pa.list_(_MEMBER))])
+_ALIGNMENT_FIELDS = ("a", "a_start", "a_end", "b", "b_start", "b_end", "similarity", "tokens")
+
+
+def _parts(table: pa.Table, key: str) -> Iterator[tuple[int, pa.Table]]:
+    """(key, rows) for each run of equal ``key`` in a table sorted by it."""
+    values = column(table, key, np.int64)
+    bounds = np.flatnonzero(np.concatenate(([True], values[1:] != values[:-1], [True])))
+    for lo, hi in zip(bounds[:-1].tolist(), bounds[1:].tolist()):
+        yield int(values[lo]), table.slice(lo, hi - lo)
+
+
+def _alignments(table: pa.Table) -> list[Alignment]:
+    cols = [table.column(c).to_pylist() for c in _ALIGNMENT_FIELDS]
+    return [Alignment(*row) for row in zip(*cols)]
+
+
+def draft_partition(batches: Iterable[pa.RecordBatch], min_overlap: float) -> Iterator[pa.RecordBatch]:
+    """:func:`~dedup.provenance.reuse_drafts` of each connected part's
+    alignments (rows sorted by component, then left, right, seq: the run's
+    order): each reuse cluster's members, which give it its number."""
+    for table in complete_runs(batches, ("component",)):
+        components, locals_, members = [], [], []
+        for component, part in _parts(table, "component"):
+            for local, found in enumerate(reuse_drafts(_alignments(part), min_overlap)):
+                components.append(component)
+                locals_.append(local)
+                members.append([{"doc": m.doc, "start": m.start, "end": m.end} for m in found])
+        if components:
+            yield pa.RecordBatch.from_arrays([pa.array(components, pa.int64()), pa.array(locals_, pa.int32()),
+                                              pa.array(members, pa.list_(_MEMBER))], schema=_DRAFTS)
+
+
+POSITIONS = "part int, position long, component long, local int"
+
+
+def position_partition(batches: Iterable[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
+    """Each row's partition and place in it, for a global number from the partitions' counts."""
+    part, before = _task_partition(), 0
+    for table in table_batches(batches):
+        n = table.num_rows
+        yield pa.RecordBatch.from_arrays([
+            pa.array(np.full(n, part, np.int32)), pa.array(np.arange(before, before + n, dtype=np.int64)),
+            table.column("component").combine_chunks(), table.column("local").combine_chunks(),
+        ], names=["part", "position", "component", "local"])
+        before += n
+
+
+# Rows of the report stage: a part's documents, its alignments, its clusters' numbers.
+REPORT_DOC, REPORT_ALIGNMENT, REPORT_NUMBER = 0, 1, 2
+LINES = "id string, line string"
+_LINES = pa.schema([("id", pa.string()), ("line", pa.string())])
+
+
+def _report(documents: dict[str, Document], alignments: list[Alignment], options: ProvenanceOptions,
+            numbers: list[int] | None) -> Iterator[tuple[str, str]]:
+    report = build_provenance(documents, alignments, boilerplate_documents=options.boilerplate_documents,
+                              near_duplicate_coverage=options.near_duplicate_coverage,
+                              near_duplicate_similarity=options.near_duplicate_similarity,
+                              min_overlap=options.min_overlap, cluster_numbers=numbers)
+    for record in report.document_records():
+        yield record["id"], provenance_line(record)[:-1]  # the line without its end: a row of text
+
+
+def _documents(table: pa.Table) -> dict[str, Document]:
+    fields = [table.column(f).to_pylist() for f in _FIELDS]
+    return {row[0]: Document(*row) for row in zip(*fields)}
+
+
+def report_partition(batches: Iterable[pa.RecordBatch], options: ProvenanceOptions) -> Iterator[pa.RecordBatch]:
+    """:func:`~dedup.provenance.build_provenance` of each connected part (rows
+    sorted by component, row kind, then document number; left, right, seq;
+    or draft): its documents' JSON Lines records, with their clusters' numbers
+    in the whole run."""
+    for table in complete_runs(batches, ("component",)):
+        lines: list[tuple[str, str]] = []
+        for _, part in _parts(table, "component"):
+            row = column(part, "row")
+            documents = _documents(part.filter(pa.array(row == REPORT_DOC)))
+            alignments = _alignments(part.filter(pa.array(row == REPORT_ALIGNMENT)))
+            numbers = column(part.filter(pa.array(row == REPORT_NUMBER)), "k2", np.int64).tolist()
+            lines.extend(_report(documents, alignments, options, numbers))
+        if lines:
+            yield pa.RecordBatch.from_pylist([{"id": i, "line": line} for i, line in lines], schema=_LINES)
+
+
+def alone_partition(batches: Iterable[pa.RecordBatch], options: ProvenanceOptions) -> Iterator[pa.RecordBatch]:
+    """:func:`~dedup.provenance.build_provenance` of documents no alignment
+    touches (each a connected part of its own, without reuse)."""
+    for table in table_batches(batches):
+        lines = list(_report(_documents(table), [], options, None))
+        yield pa.RecordBatch.from_pylist([{"id": i, "line": line} for i, line in lines], schema=_LINES)
+
+
+def parquet_rows_partition(batches: Iterable[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
+    """JSON Lines records as the rows of the Parquet report (its fixed schema)."""
+    import json
+
+    from ...report_parquet import provenance_schema
+
+    schema = provenance_schema()
+    for table in table_batches(batches):
+        rows = [json.loads(line) for line in table.column("line").to_pylist()]
+        yield from pa.Table.from_pylist(rows, schema=schema).to_batches()
