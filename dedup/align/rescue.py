@@ -111,14 +111,20 @@ SUPPORTED_MIN_WORDS = 6
 SUPPORTED_ROUNDS = 3  # a sentence found this way supports its neighbours in turn
 
 
-def _tokens_apart(doc: AlignDoc, span: tuple[int, int], spans: list[tuple[int, int]]) -> int:
-    """Tokens between a character span and the nearest of ``spans`` (0 where they touch or overlap)."""
-    lo, hi = (int(x) for x in np.searchsorted(doc.starts, span))
-    best = len(doc.starts)
-    for s0, s1 in spans:
-        t0, t1 = (int(x) for x in np.searchsorted(doc.starts, (s0, s1)))
-        best = min(best, max(t0 - hi, lo - t1, 0))
-    return best
+def _token_range(doc: AlignDoc, span: tuple[int, int]) -> tuple[int, int]:
+    lo, hi = np.searchsorted(doc.starts, span)
+    return int(lo), int(hi)
+
+
+def _tokens_apart(t0: int, t1: int, ranges: list[tuple[int, int]]) -> int:
+    """Tokens between a token range and the nearest of ``ranges`` (0 where they touch or overlap)."""
+    return min((max(r0 - t1, t0 - r1, 0) for r0, r1 in ranges), default=1 << 30)
+
+
+# Sentences are looked for only around chains this many tokens from shared
+# text or nearer (beyond the ``gap``): a sentence is rarely longer, and
+# finding sentences is most of the cost of this step.
+SENTENCE_REACH = 64
 
 
 def _rescue_supported(
@@ -131,16 +137,25 @@ def _rescue_supported(
 
     shared_a = [(f.a_start, f.a_end) for f in found]
     shared_b = [(f.b_start, f.b_end) for f in found]
+    tokens_a = [_token_range(a, x) for x in shared_a]
+    tokens_b = [_token_range(b, x) for x in shared_b]
     tried: set[tuple[tuple[int, int], tuple[int, int]]] = set()
     rescued: list[Alignment] = []
     for _ in range(SUPPORTED_ROUNDS):
         before = len(rescued)
         for chain in chains:
+            # A chain inside shared text is in a sentence that overlaps it
+            # (most chains of a long copy are); one far from it is in none beside it.
+            if (_tokens_apart(chain[0], chain[0] + 1, tokens_a) > gap + SENTENCE_REACH or
+                    _tokens_apart(chain[2], chain[2] + 1, tokens_b) > gap + SENTENCE_REACH or
+                    any(r0 <= chain[0] < r1 for r0, r1 in tokens_a) or any(r0 <= chain[2] < r1 for r0, r1 in tokens_b)):
+                continue
             sa, sb = _sentence_at(a, chain[0]), _sentence_at(b, chain[2])
             if (sa, sb) in tried or any(sa[0] < e and s < sa[1] for s, e in shared_a) or any(
                     sb[0] < e and s < sb[1] for s, e in shared_b):
                 continue
-            if _tokens_apart(a, sa, shared_a) > gap or _tokens_apart(b, sb, shared_b) > gap:
+            ra, rb = _token_range(a, sa), _token_range(b, sb)
+            if _tokens_apart(*ra, tokens_a) > gap or _tokens_apart(*rb, tokens_b) > gap:
                 continue  # not beside the shared text (yet: a later round may bring it closer)
             tried.add((sa, sb))
             na, nb = normalize(a.text[sa[0] : sa[1]]).text, normalize(b.text[sb[0] : sb[1]]).text
@@ -156,6 +171,8 @@ def _rescue_supported(
             rescued.append(Alignment(a.id, a0, a1, b.id, b0, b1, round(score / 100.0, 4), chain[1] - chain[0]))
             shared_a.append((a0, a1))
             shared_b.append((b0, b1))
+            tokens_a.append(_token_range(a, (a0, a1)))
+            tokens_b.append(_token_range(b, (b0, b1)))
         if len(rescued) == before:
             break
     return rescued
