@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Mapping, Sequence
 
 from .align import Alignment
-from .align.doc import written_figures
+from .align.doc import figures_agree, written_figures
 from .spans import merge_spans
 from .ingest import Document
 
@@ -31,8 +31,7 @@ NEAR_DUPLICATE_FIGURES = 0.5
 def _same_figures(a: str, b: str) -> bool:
     """Whether two articles with two figures or more share at least half of them."""
     fa, fb = ({f for _, f in written_figures(t)} for t in (a, b))
-    shared = len(fa & fb)
-    return all(len(f) < 2 or shared >= NEAR_DUPLICATE_FIGURES * len(f) for f in (fa, fb))
+    return figures_agree(fa, fb, NEAR_DUPLICATE_FIGURES, fewest=2)
 
 
 def near_duplicates(

@@ -120,6 +120,12 @@ def written_figures(text: str) -> list[tuple[int, str]]:
     return [(m.start(), m.group().replace(",", "")) for m in _FIGURE.finditer(text)]
 
 
+def figures_agree(fa: set[str], fb: set[str], share: float, fewest: int = 1) -> bool:
+    """Whether each side with at least ``fewest`` figures finds ``share`` of them in the other."""
+    shared = len(fa & fb)
+    return all(len(f) < fewest or shared >= share * len(f) for f in (fa, fb))
+
+
 def _figures_in(doc: AlignDoc, t0: int, t1: int) -> set[str]:
     """The figures written within tokens ``t0:t1``."""
     if t1 <= t0:

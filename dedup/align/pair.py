@@ -203,7 +203,7 @@ def align_pair(
     if rescue_similarity > 0:
         found.extend(_rescue_all(a, b, short_chains, found, min_tokens, rescue_similarity))
         if found:
-            found.extend(_rescue_supported(a, b, [tuple(c[:4]) for c in chains], found, 2 * max_gap))
+            found.extend(_rescue_supported(a, b, chains, found, 2 * max_gap))
     merged = _merge_neighbours(_drop_overlaps(found, a, b), a, b, 2 * max_gap)
     return [al for al in merged if _stands_alone(al, a, b, 2 * min_tokens)]
 

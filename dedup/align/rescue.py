@@ -4,11 +4,12 @@ sentences around it are similar as a whole."""
 from __future__ import annotations
 
 from bisect import bisect_right
+from collections.abc import Sequence
 
 import numpy as np
 
 from ..normalize import normalize
-from .doc import AlignDoc, Alignment, _figures_in, _is_template, _token_span
+from .doc import AlignDoc, Alignment, _figures_in, _is_template, _token_span, figures_agree
 
 
 def _sentence_at(doc: AlignDoc, token: int) -> tuple[int, int]:
@@ -34,6 +35,12 @@ def _content_words(doc: AlignDoc, span: tuple[int, int], chain: tuple[int, int])
     keep = doc.content[lo:hi].copy()
     keep[max(chain[0] - lo, 0) : max(chain[1] - lo, 0)] = False
     return set(doc.hashes[lo:hi][keep].tolist())
+
+
+# A paraphrase restates its source's figures; two sentences on one subject
+# with other figures (this month's deficit and last year's, two tenders)
+# are two reports, however alike their wording.
+PARAPHRASE_FIGURE_SHARE = 0.5
 
 
 def _rescue(
@@ -64,21 +71,10 @@ def _rescue(
     a0, a1 = _trim_to_words(a.text, a0, a1)
     b0, b1 = _trim_to_words(b.text, b0, b1)
     ta, tb = _token_span(a, a0, a1), _token_span(b, b0, b1)
-    if _is_template(a, b, *ta, *tb) or not _same_figures(a, b, *ta, *tb):
+    if _is_template(a, b, *ta, *tb) or not figures_agree(_figures_in(a, *ta), _figures_in(b, *tb),
+                                                         PARAPHRASE_FIGURE_SHARE):
         return None
     return Alignment(a.id, a0, a1, b.id, b0, b1, round(found.score / 100.0, 4), chain[1] - chain[0])
-
-
-# A paraphrase restates its source's figures; two sentences on one subject
-# with other figures (this month's deficit and last year's, two tenders)
-# are two reports, however alike their wording.
-PARAPHRASE_FIGURE_SHARE = 0.5
-
-
-def _same_figures(a: AlignDoc, b: AlignDoc, ta0: int, ta1: int, tb0: int, tb1: int) -> bool:
-    fa, fb = _figures_in(a, ta0, ta1), _figures_in(b, tb0, tb1)
-    shared = len(fa & fb)
-    return all(shared >= PARAPHRASE_FIGURE_SHARE * len(f) for f in (fa, fb))
 
 
 def _rescue_all(
@@ -128,7 +124,7 @@ SENTENCE_REACH = 64
 
 
 def _rescue_supported(
-    a: AlignDoc, b: AlignDoc, chains: list[tuple[int, int, int, int]], found: list[Alignment], gap: int,
+    a: AlignDoc, b: AlignDoc, chains: Sequence[Sequence[int]], found: list[Alignment], gap: int,
 ) -> list[Alignment]:
     """Sentences of a reordered, edited copy that its stretches missed: a
     chain's sentences, when both lie within ``gap`` tokens of text the pair
