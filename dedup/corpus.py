@@ -262,7 +262,9 @@ class KeyPartitions:
             return None
         keys = np.concatenate(pieces)
         del pieces
-        keys.sort()
+        # The pieces are mostly sorted runs (batches sort their keys): a merge
+        # sort takes about half the time of numpy's default quicksort on them.
+        keys.sort(kind="stable")
         return keys
 
 

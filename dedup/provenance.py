@@ -18,6 +18,7 @@ first seen (:mod:`dedup.carriers`), whatever its role.
 
 from __future__ import annotations
 
+from bisect import bisect_left, bisect_right
 from collections import defaultdict
 from dataclasses import dataclass, fields, is_dataclass, replace
 from typing import Any, Iterator, Mapping, Sequence
@@ -195,11 +196,19 @@ class _Spans(UnionFind):
         for i, (doc, _, _) in enumerate(self.nodes):
             by_doc[doc].append(i)
         for ids in by_doc.values():
-            ids.sort(key=lambda i: self.nodes[i][1:])
-            for pos, i in enumerate(ids):
-                _, s1, e1 = self.nodes[i]
-                for j in ids[pos + 1 :]:
-                    _, s2, e2 = self.nodes[j]
+            # A paragraph many documents carry is one stretch of each of them
+            # many times over (one node per alignment): the same stretches
+            # join at once, and only distinct ones are compared, pair by pair.
+            by_span: dict[tuple[int, int], int] = {}
+            for i in ids:
+                _, s, e = self.nodes[i]
+                if e > s and (first := by_span.setdefault((s, e), i)) != i:
+                    self.union(first, i)
+            # (An empty stretch overlaps nothing: it joins nothing either way.)
+            distinct = sorted((s, e, i) for (s, e), i in by_span.items())
+            for pos, (s1, e1, i) in enumerate(distinct):
+                for q in range(pos + 1, len(distinct)):  # (not a slice: a copy per stretch)
+                    s2, e2, j = distinct[q]
                     if s2 >= e1:
                         break
                     overlap = min(e1, e2) - s2
@@ -324,17 +333,32 @@ def _composite(drafts: Sequence[_Draft]) -> set[int]:
     for i, draft in enumerate(drafts):
         for m in draft.members:
             by_doc[m.doc].append((m.start, m.end, carriers[i]))
+    # A document of a reuse-heavy corpus has stretches in hundreds of
+    # clusters: each member looks only at those that can reach it.
+    stretches = {doc: _Stretches(found) for doc, found in by_doc.items()}
     composite = set()
     for i, draft in enumerate(drafts):
-        if all(_covered_by_wider(m, by_doc[m.doc], carriers[i]) >= COMPOSITE_COVERAGE for m in draft.members):
+        if all(stretches[m.doc].covered_by_wider(m, carriers[i]) >= COMPOSITE_COVERAGE for m in draft.members):
             composite.add(i)
     return composite
 
 
-def _covered_by_wider(member: ClusterMember, stretches: list[tuple[int, int, int]], carriers: int) -> float:
-    pieces = [(max(s, member.start), min(e, member.end)) for s, e, k in stretches
-              if k > carriers and s < member.end and member.start < e]
-    return sum(e - s for s, e in merge_spans(pieces)) / max(member.end - member.start, 1)
+class _Stretches:
+    """One document's cluster stretches (start, end, carriers), by start."""
+
+    def __init__(self, found: list[tuple[int, int, int]]) -> None:
+        self.found = sorted(found)
+        self.starts = [s for s, _, _ in self.found]
+        self.longest = max((e - s for s, e, _ in self.found), default=0)
+
+    def covered_by_wider(self, member: ClusterMember, carriers: int) -> float:
+        """Share of ``member`` that stretches carried by more documents cover."""
+        # Only a stretch starting within ``longest`` before the member can end inside it.
+        lo = bisect_right(self.starts, member.start - self.longest)
+        hi = bisect_left(self.starts, member.end)
+        pieces = [(max(s, member.start), min(e, member.end)) for s, e, k in self.found[lo:hi]
+                  if k > carriers and s < member.end and member.start < e]
+        return sum(e - s for s, e in merge_spans(pieces)) / max(member.end - member.start, 1)
 
 
 def _make_cluster(

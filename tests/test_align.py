@@ -259,3 +259,20 @@ def test_names_and_numbers_are_the_token_by_token_rule(text):
     names, numbers = _names_and_numbers_token_by_token(doc)
     assert doc.names.tolist() == names
     assert doc.numbers.tolist() == numbers
+
+
+def test_a_document_met_again_with_the_same_id_and_other_text_is_aligned_as_it_is_now():
+    """Alignment keeps the documents it prepared for the next batches: by id
+    and text, so an id that comes back with another text (another run in the
+    same process) is not aligned as the old text."""
+    from dedup import Document
+    from dedup.pipeline import _PREPARED, align_documents
+
+    first = [(Document("x", OTHER_A + " " + REUSED), Document("y", REUSED + " " + OTHER_B))]
+    again = [(Document("x", SECOND + " " + OTHER_B), Document("y", REUSED + " " + OTHER_B))]
+    found_first = align_documents(first)
+    assert [(al.a_start, al.b_start) for al in found_first] == [(len(OTHER_A) + 1, 0)]
+    found_again = align_documents(again)
+    _PREPARED.clear()
+    assert found_again == align_documents(again) and found_again[0].b_start == len(REUSED) + 1
+    assert align_documents(first) == found_first

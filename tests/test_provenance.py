@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 
 import dedup
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from dedup import Document, find_provenance
 from dedup.provenance import earliest
 
@@ -341,3 +343,54 @@ def test_report_of_each_connected_part_with_the_runs_cluster_numbers_is_the_whol
         records.update((r["id"], r) for r in part.document_records())
     assert [records[i] for i in sorted(records)] == list(whole.document_records())
     assert len(ranked) == len(whole.clusters) >= 2
+
+
+def _naive_join(nodes: list[tuple[str, int, int]], min_overlap: float) -> set[frozenset[int]]:
+    """Every pair of stretches of one document compared: the rule itself."""
+    from dedup.spans import UnionFind
+
+    sets = UnionFind(len(nodes))
+    for i, (d1, s1, e1) in enumerate(nodes):
+        for j, (d2, s2, e2) in enumerate(nodes):
+            if i < j and d1 == d2 and max(s1, s2) < min(e1, e2):
+                if min(e1, e2) - max(s1, s2) > min_overlap * max(e1 - s1, e2 - s2):
+                    sets.union(i, j)
+    groups: dict[int, set[int]] = {}
+    for i in range(len(nodes)):
+        groups.setdefault(sets.find(i), set()).add(i)
+    return {frozenset(g) for g in groups.values()}
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from("ab"), st.integers(0, 30), st.integers(0, 12)), max_size=40),
+       st.sampled_from([0.5, 0.8]))
+def test_overlapping_stretches_join_as_the_pairwise_rule_says(stretches, min_overlap):
+    """Stretches repeated many times over (one per alignment) join at once; the
+    result is still that of comparing every two stretches of a document."""
+    from dedup.provenance import _Spans
+
+    nodes = [(doc, start, start + length) for doc, start, length in stretches]
+    spans = _Spans()
+    for node in nodes:
+        spans.add(*node)
+    spans.join_overlapping(min_overlap)
+    groups: dict[int, set[int]] = {}
+    for i in range(len(nodes)):
+        groups.setdefault(spans.find(i), set()).add(i)
+    assert {frozenset(g) for g in groups.values()} == _naive_join(nodes, min_overlap)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 60), st.integers(0, 25), st.integers(2, 6)), min_size=1, max_size=30),
+       st.integers(0, 60), st.integers(0, 30), st.integers(2, 6))
+def test_coverage_by_wider_clusters_counts_every_stretch_that_reaches_the_member(found, start, length, carriers):
+    from dedup.cluster import ClusterMember
+    from dedup.provenance import _Stretches
+    from dedup.spans import merge_spans
+
+    stretches = [(s, s + n, k) for s, n, k in found]
+    member = ClusterMember("d", start, start + length)
+    pieces = [(max(s, member.start), min(e, member.end)) for s, e, k in stretches
+              if k > carriers and s < member.end and member.start < e]
+    expected = sum(e - s for s, e in merge_spans(pieces)) / max(length, 1)
+    assert _Stretches(stretches).covered_by_wider(member, carriers) == expected
