@@ -9,10 +9,12 @@ granularity, plagdet), origin accuracy and near-duplicate recall.
     python -m benchmarks.quality [--n 2000] [--seed 0] [--out benchmarks/out/quality.json]
     python -m benchmarks.quality --dump benchmarks/data/dump-20000.jsonl.gz   # a generated dump and its truth
     python -m benchmarks.quality --sets planted popular   # only some of the sets
+    python -m benchmarks.quality --graded DIR   # also the graded-reuse corpus (not bundled)
 
 Beside the planted set it scores the four attribution sets of issue 10
 (popular texts, one subject, reflowed re-sends, Reuters as sent: see
-``benchmarks.attribution``).
+``benchmarks.attribution``), and, given ``--graded DIR``, the real graded reuse
+of the Clough & Stevenson corpus (see ``benchmarks.graded``).
 
 Targets (issue 10): plagdet >= 0.97; precision >= 0.98; recall >= 0.95 for
 verbatim, light, single, boilerplate and heavy edits, >= 0.98 for re-sends;
@@ -32,7 +34,7 @@ from typing import Any
 from dedup import Document, Params, find_provenance
 from dedup.provenance import ProvenanceReport
 
-from . import attribution, baseline_datasketch
+from . import attribution, baseline_datasketch, graded
 from .make_dump import default_truth_path, read_dump
 from .planted import build_planted_set
 from .score import near_duplicate_recall, origin_accuracy, score
@@ -135,6 +137,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=Path("benchmarks/out/quality.json"))
     parser.add_argument("--sets", nargs="+", choices=("planted", *attribution.SETS),
                         default=["planted", *attribution.SETS])
+    parser.add_argument("--graded", type=Path, metavar="DIR",
+                        help="also score the Clough & Stevenson corpus of graded reuse in DIR (not bundled)")
     args = parser.parse_args(argv)
     results: dict[str, Any] = {}
     if "planted" in args.sets or args.dump:
@@ -147,6 +151,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         results["attribution"] = attribution.run(args.seed, sets=chosen)
         print(f"\nattribution sets, seed {args.seed}")
         print(attribution.table(results["attribution"]))
+    if args.graded:
+        results["graded"] = graded.run(args.graded)
+        print()
+        print(graded.table(results["graded"]))
+    else:
+        print("\ngraded reuse: skipped (give --graded DIR, the Clough & Stevenson corpus of plagiarised "
+              "short answers; it is not bundled)")
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(results, indent=1) + "\n", encoding="utf-8")
     return 0
