@@ -16,7 +16,8 @@ MinHashLSH on Redis storage, in one run on this machine (2 cores):
    library, no process start): p50 and p95 latency of the whole query, and,
    timed as the peer is (the article signed before the clock), of its LSH
    lookup alone (band keys to archived candidates) and of all its lookups
-   (band keys and anchors);
+   (band keys and anchors); each article right before the peer queries it
+   (step 5), so that both meet the same load;
 4. (unless ``--no-compare``) runs ``dedup provenance`` on the same articles
    in-process and compares: the archive's ``report`` must give the same bytes
    (JSON); the day's ``add`` report is compared span by span with the batch
@@ -54,7 +55,7 @@ import tempfile
 import time
 from itertools import islice
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any, Callable, Sequence
 
 import numpy as np
 
@@ -156,33 +157,39 @@ def add_day(path: Path, day: Sequence[Document], jobs: int) -> tuple[dict[str, A
     return {"seconds": seconds, "steps": steps.seconds, "runs": runs, **result.provenance.stats}, result
 
 
-def query_latency(path: Path, docs: Sequence[Document]) -> dict[str, list[float]]:
-    """Seconds per queried article: the whole ``Archive.query`` (lookups, alignment,
-    provenance), and, as the peer is timed, its lookups alone with the article
-    signed before the clock: the LSH band keys of its passages (``lsh``: the
-    archived carriers, i.e. candidates), and band keys and anchors (``lookups``)."""
-    from dedup.archive.lookup import anchor_carriers, lsh_carriers, new_anchors
+class ArchiveQueries:
+    """Times queries of an archive one article at a time: the whole ``Archive.query``
+    (lookups, alignment, provenance), and, as the peer is timed, its lookups alone
+    with the article signed before the clock: the LSH band keys of its passages
+    (``lsh``: the archived carriers, i.e. candidates), and band keys and anchors
+    (``lookups``). Called between the peer's queries, so that both meet the same
+    load on this shared machine."""
 
-    out: dict[str, list[float]] = {"query": [], "lsh": [], "lookups": []}
-    with Archive(path) as archive:
-        params, db = archive.params, archive._db
-        archive.query(docs[:1])  # the first query pays for imports and page cache
-        for doc in docs:
-            started = time.perf_counter()
-            archive.query([doc])
-            out["query"].append(time.perf_counter() - started)
-        options = params.sign_options(anchors=True)
-        for doc in docs:
-            signed = index_batch(sign_documents([doc], options))
-            hashes = new_anchors([signed])[1]
-            db.execute("BEGIN")
-            started = time.perf_counter()
-            lsh_carriers(db, [signed], params)
-            out["lsh"].append(time.perf_counter() - started)
-            anchor_carriers(db, hashes, params)
-            out["lookups"].append(time.perf_counter() - started)
-            db.execute("COMMIT")
-    return out
+    def __init__(self, path: Path, first: Document) -> None:
+        self.archive = Archive(path)
+        self.options = self.archive.params.sign_options(anchors=True)
+        self.seconds: dict[str, list[float]] = {"query": [], "lsh": [], "lookups": []}
+        self.archive.query([first])  # the first query pays for imports and page cache
+
+    def __call__(self, doc: Document) -> None:
+        from dedup.archive.lookup import anchor_carriers, lsh_carriers, new_anchors
+
+        archive = self.archive
+        started = time.perf_counter()
+        archive.query([doc])
+        self.seconds["query"].append(time.perf_counter() - started)
+        signed = index_batch(sign_documents([doc], self.options))
+        hashes = new_anchors([signed])[1]
+        archive._db.execute("BEGIN")
+        started = time.perf_counter()
+        lsh_carriers(archive._db, [signed], archive.params)
+        self.seconds["lsh"].append(time.perf_counter() - started)
+        anchor_carriers(archive._db, hashes, archive.params)
+        self.seconds["lookups"].append(time.perf_counter() - started)
+        archive._db.execute("COMMIT")
+
+    def close(self) -> None:
+        self.archive.close()
 
 
 def compare_with_batch(path: Path, docs: Sequence[Document], day_result: dedup.ArchiveResult,
@@ -233,8 +240,10 @@ def _passage_bags(docs: Sequence[Document], params: Params) -> list[list[list[by
     return bags
 
 
-def datasketch_redis(day: Sequence[Document], queried: Sequence[Document], params: Params) -> dict[str, Any]:
-    """The peer indexing the passages of ``day`` and querying those of ``queried``, one article at a time."""
+def datasketch_redis(day: Sequence[Document], queried: Sequence[Document], params: Params,
+                     before_each: Callable[[Document], None] = lambda doc: None) -> dict[str, Any]:
+    """The peer indexing the passages of ``day`` and querying those of ``queried``, one article at a time
+    (``before_each(article)`` is called before each is queried)."""
     from datasketch import MinHash, MinHashLSH
 
     server = shutil.which("redis-server")
@@ -267,8 +276,9 @@ def datasketch_redis(day: Sequence[Document], queried: Sequence[Document], param
         insert_seconds = time.perf_counter() - started
         query_bags = _passage_bags(queried, params)
         per_article = []
-        for article in query_bags:
+        for doc, article in zip(queried, query_bags):
             signatures = MinHash.bulk(article, num_perm=params.num_perm, seed=params.seed) if article else []
+            before_each(doc)
             started = time.perf_counter()
             for m in signatures:
                 lsh.query(m)
@@ -424,18 +434,22 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(f"adding a day of {len(day):,}", flush=True)
     figures["day"], day_result = add_day(path, day, args.jobs)
     figures["kb_per_article"] = os.path.getsize(path) / 1000 / (len(base) + len(day))
-    print(f"querying {len(queried):,} articles one at a time", flush=True)
-    latencies = query_latency(path, queried)
-    for name, seconds in latencies.items():
+    print(f"datasketch MinHashLSH on Redis; then {len(queried):,} articles queried one at a time, "
+          "each by dedup and by the peer in turn", flush=True)
+    mine = ArchiveQueries(path, queried[0])
+    try:
+        peer_day = day[: args.peer_articles]
+        figures["datasketch_redis"] = {"articles": len(peer_day),
+                                       **datasketch_redis(peer_day, queried, Params(), before_each=mine)}
+    finally:
+        mine.close()
+    for name, seconds in mine.seconds.items():
         prefix = "query" if name == "query" else f"{name}_query"
         figures[f"{prefix}_p50"], figures[f"{prefix}_p95"] = (float(np.percentile(seconds, 50)),
                                                              float(np.percentile(seconds, 95)))
     if not args.no_compare:
         print("comparing with the batch run", flush=True)
         figures["compare"] = compare_with_batch(path, base + day, day_result, args.jobs)
-    print("datasketch MinHashLSH on Redis", flush=True)
-    peer_day = day[: args.peer_articles]
-    figures["datasketch_redis"] = {"articles": len(peer_day), **datasketch_redis(peer_day, queried, Params())}
     figures["peak_mib"] = _peak_mib()
     figures["load_min"], figures["load_max"] = loads.stop()
     print(table(figures))
