@@ -307,18 +307,23 @@ def plot(figures: dict[str, Any], out: Path) -> None:
     import matplotlib.pyplot as plt
 
     fig, (left, right) = plt.subplots(1, 2, figsize=(11, 4.2))
-    rows = figures["build"]
-    if rows:  # a reused archive was built (and timed) elsewhere
+    rows, day = figures["build"], figures["day"]
+    if rows:
         left.plot([r["archive"] / 1000 for r in rows], [1000 * r["seconds"] / r["articles"] for r in rows], "o-",
                   label=f"build: adds of {rows[0]['articles']:,} (merges of runs included)")
-    day = figures["day"]
-    left.plot([figures["archive_articles"] / 1000], [1000 * day["seconds"] / day["documents"]], "s", markersize=9,
-              label=f"the measured day: {day['documents']:,} articles, {day['seconds']:.0f} s")
-    left.set_xlabel("archive size before the add (thousand articles)")
-    left.set_ylabel("seconds per 1,000 articles added")
-    left.set_title("add: cost per article as the archive grows")
-    left.set_ylim(bottom=0)
-    left.legend()
+        left.plot([figures["archive_articles"] / 1000], [1000 * day["seconds"] / day["documents"]], "s", markersize=9,
+                  label=f"the measured day: {day['documents']:,} articles, {day['seconds']:.0f} s")
+        left.set_xlabel("archive size before the add (thousand articles)")
+        left.set_ylabel("seconds per 1,000 articles added")
+        left.set_title("add: cost per article as the archive grows")
+        left.set_ylim(bottom=0)
+        left.legend()
+    else:  # a reused archive was built (and timed) elsewhere: the day's steps
+        steps = list(day["steps"].items())
+        left.barh([k for k, _ in steps][::-1], [v for _, v in steps][::-1])
+        left.set_xlabel("seconds")
+        left.set_title(f"add {day['documents']:,} articles to {figures['archive_articles']:,}: "
+                       f"{day['seconds']:.1f} s by step", fontsize=9)
     peer = figures["datasketch_redis"]
     names = ["dedup\nLSH lookup", "dedup\nall lookups", "dedup query\n(aligned)", "datasketch\n+Redis"]
     p50 = [figures[f"{k}_p50"] * 1000 for k in ("lsh_query", "lookups_query", "query")] + [peer["query_p50"] * 1000]
