@@ -8,11 +8,16 @@ MinHashLSH on Redis storage, in one run on this machine (2 cores):
 
 1. builds an archive of the dump's first ``--archive`` articles in ``--batches``
    date-ordered adds, or in adds of ``--build-batch`` articles (each timed,
-   merges of runs included: how an add grows with the archive);
+   merges of runs included: how an add grows with the archive); or, with
+   ``--reuse-archive``, copies one built before (``--save-archive`` keeps one);
 2. adds the next ``--day`` articles (the measured day), step by step (its
    time is the whole ``Archive.add``, commit included);
 3. queries ``--queries`` articles of the following day one at a time (the
-   library, no process start): p50 and p95 latency;
+   library, no process start): p50 and p95 latency of the whole query, and,
+   timed as the peer is (the article signed before the clock), of its LSH
+   lookup alone (band keys to archived candidates) and of all its lookups
+   (band keys and anchors); each article right before the peer queries it
+   (step 5), so that both meet the same load;
 4. (unless ``--no-compare``) runs ``dedup provenance`` on the same articles
    in-process and compares: the archive's ``report`` must give the same bytes
    (JSON); the day's ``add`` report is compared span by span with the batch
@@ -27,6 +32,11 @@ MinHashLSH on Redis storage, in one run on this machine (2 cores):
 
 Prints a table (with the load average of the machine while it ran: the
 ratios are within the run), writes ``archive.json`` and ``archive.png``.
+Insert rates are given three ways, since the peer's is LSH indexing of
+signatures made before its clock: dedup's ``store`` step (indexing the signed
+day: its postings, signatures and rows, commit included; the like of the
+peer's), signing and storing, and the whole add (alignment and provenance
+included).
 Nothing is extrapolated: each figure is measured at the sizes given.
 """
 
@@ -45,13 +55,13 @@ import tempfile
 import time
 from itertools import islice
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any, Callable, Sequence
 
 import numpy as np
 
 import dedup
 from dedup import Archive, Document, Params
-from dedup.corpus import sign_documents
+from dedup.corpus import index_batch, sign_documents
 from dedup.report import write_provenance
 
 
@@ -147,15 +157,42 @@ def add_day(path: Path, day: Sequence[Document], jobs: int) -> tuple[dict[str, A
     return {"seconds": seconds, "steps": steps.seconds, "runs": runs, **result.provenance.stats}, result
 
 
-def query_latency(path: Path, docs: Sequence[Document]) -> list[float]:
-    latencies = []
-    with Archive(path) as archive:
-        archive.query(docs[:1])  # the first query pays for imports and page cache
-        for doc in docs:
-            started = time.perf_counter()
-            archive.query([doc])
-            latencies.append(time.perf_counter() - started)
-    return latencies
+class ArchiveQueries:
+    """Times queries of an archive one article at a time: the whole ``Archive.query``
+    (lookups, alignment, provenance), and, as the peer is timed, its lookups alone
+    with the article signed before the clock: the LSH band keys of its passages
+    (``lsh``: the archived carriers, i.e. candidates), and band keys and anchors
+    (``lookups``). Called between the peer's queries, so that both meet the same
+    load on this shared machine. The lookups go through a connection of their own:
+    through the query's, they would find the blocks the query just read in its cache."""
+
+    def __init__(self, path: Path, first: Document) -> None:
+        self.archive, self.looking = Archive(path), Archive(path)
+        self.options = self.archive.params.sign_options(anchors=True)
+        self.seconds: dict[str, list[float]] = {"query": [], "lsh": [], "lookups": []}
+        for archive in (self.archive, self.looking):
+            archive.query([first])  # the first query pays for imports and page cache
+
+    def __call__(self, doc: Document) -> None:
+        from dedup.archive.lookup import anchor_carriers, lsh_carriers, new_anchors
+
+        started = time.perf_counter()
+        self.archive.query([doc])
+        self.seconds["query"].append(time.perf_counter() - started)
+        signed = index_batch(sign_documents([doc], self.options))
+        hashes = new_anchors([signed])[1]
+        db, params = self.looking._db, self.looking.params
+        db.execute("BEGIN")
+        started = time.perf_counter()
+        lsh_carriers(db, [signed], params)
+        self.seconds["lsh"].append(time.perf_counter() - started)
+        anchor_carriers(db, hashes, params)
+        self.seconds["lookups"].append(time.perf_counter() - started)
+        db.execute("COMMIT")
+
+    def close(self) -> None:
+        self.archive.close()
+        self.looking.close()
 
 
 def compare_with_batch(path: Path, docs: Sequence[Document], day_result: dedup.ArchiveResult,
@@ -206,8 +243,10 @@ def _passage_bags(docs: Sequence[Document], params: Params) -> list[list[list[by
     return bags
 
 
-def datasketch_redis(day: Sequence[Document], queried: Sequence[Document], params: Params) -> dict[str, Any]:
-    """The peer indexing the passages of ``day`` and querying those of ``queried``, one article at a time."""
+def datasketch_redis(day: Sequence[Document], queried: Sequence[Document], params: Params,
+                     before_each: Callable[[Document], None] = lambda doc: None) -> dict[str, Any]:
+    """The peer indexing the passages of ``day`` and querying those of ``queried``, one article at a time
+    (``before_each(article)`` is called before each is queried)."""
     from datasketch import MinHash, MinHashLSH
 
     server = shutil.which("redis-server")
@@ -240,8 +279,9 @@ def datasketch_redis(day: Sequence[Document], queried: Sequence[Document], param
         insert_seconds = time.perf_counter() - started
         query_bags = _passage_bags(queried, params)
         per_article = []
-        for article in query_bags:
+        for doc, article in zip(queried, query_bags):
             signatures = MinHash.bulk(article, num_perm=params.num_perm, seed=params.seed) if article else []
+            before_each(doc)
             started = time.perf_counter()
             for m in signatures:
                 lsh.query(m)
@@ -267,28 +307,34 @@ def plot(figures: dict[str, Any], out: Path) -> None:
     import matplotlib.pyplot as plt
 
     fig, (left, right) = plt.subplots(1, 2, figsize=(11, 4.2))
-    rows = figures["build"]
-    left.plot([r["archive"] / 1000 for r in rows], [1000 * r["seconds"] / r["articles"] for r in rows], "o-",
-              label=f"build: adds of {rows[0]['articles']:,} (merges of runs included)")
-    day = figures["day"]
-    left.plot([figures["archive_articles"] / 1000], [1000 * day["seconds"] / day["documents"]], "s", markersize=9,
-              label=f"the measured day: {day['documents']:,} articles, {day['seconds']:.0f} s")
-    left.set_xlabel("archive size before the add (thousand articles)")
-    left.set_ylabel("seconds per 1,000 articles added")
-    left.set_title("add: cost per article as the archive grows")
-    left.set_ylim(bottom=0)
-    left.legend()
+    rows, day = figures["build"], figures["day"]
+    if rows:
+        left.plot([r["archive"] / 1000 for r in rows], [1000 * r["seconds"] / r["articles"] for r in rows], "o-",
+                  label=f"build: adds of {rows[0]['articles']:,} (merges of runs included)")
+        left.plot([figures["archive_articles"] / 1000], [1000 * day["seconds"] / day["documents"]], "s", markersize=9,
+                  label=f"the measured day: {day['documents']:,} articles, {day['seconds']:.0f} s")
+        left.set_xlabel("archive size before the add (thousand articles)")
+        left.set_ylabel("seconds per 1,000 articles added")
+        left.set_title("add: cost per article as the archive grows")
+        left.set_ylim(bottom=0)
+        left.legend()
+    else:  # a reused archive was built (and timed) elsewhere: the day's steps
+        steps = list(day["steps"].items())
+        left.barh([k for k, _ in steps][::-1], [v for _, v in steps][::-1])
+        left.set_xlabel("seconds")
+        left.set_title(f"add {day['documents']:,} articles to {figures['archive_articles']:,}: "
+                       f"{day['seconds']:.1f} s by step", fontsize=9)
     peer = figures["datasketch_redis"]
-    names = ["dedup query\n(article, aligned)", "datasketch+Redis\n(article's passages)"]
-    p50 = [figures["query_p50"] * 1000, peer["query_p50"] * 1000]
-    p95 = [figures["query_p95"] * 1000, peer["query_p95"] * 1000]
-    at = np.arange(2)
+    names = ["dedup\nLSH lookup", "dedup\nall lookups", "dedup query\n(aligned)", "datasketch\n+Redis"]
+    p50 = [figures[f"{k}_p50"] * 1000 for k in ("lsh_query", "lookups_query", "query")] + [peer["query_p50"] * 1000]
+    p95 = [figures[f"{k}_p95"] * 1000 for k in ("lsh_query", "lookups_query", "query")] + [peer["query_p95"] * 1000]
+    at = np.arange(len(names))
     right.bar(at - 0.2, p50, 0.4, label="p50")
     right.bar(at + 0.2, p95, 0.4, label="p95")
     right.set_xticks(at, names)
     right.set_ylabel("milliseconds per article")
-    right.set_title(f"query against {figures['archive_articles']:,} articles (dedup) / the day (peer)",
-                    fontsize=9)
+    right.set_title(f"query one article: against {figures['archive_articles']:,} articles (dedup), "
+                    f"{peer['articles']:,} (peer)", fontsize=9)
     fig.suptitle(f"{figures['date']} · commit {figures['commit']} · load average {figures['load_min']:.1f}-"
                  f"{figures['load_max']:.1f} on 2 cores", fontsize=9)
     right.legend()
@@ -297,33 +343,48 @@ def plot(figures: dict[str, Any], out: Path) -> None:
 
 
 def table(figures: dict[str, Any]) -> str:
+    """The figures as a table; ``speed-up`` is how many times faster dedup is than the peer (higher is better)."""
     peer, day = figures["datasketch_redis"], figures["day"]
-    n = figures["archive_articles"]
+    n, steps = figures["archive_articles"], day["steps"]
+    store = steps.get("store", float("nan"))
+
+    def rate(label: str, seconds: float) -> str:
+        mine = day["documents"] / seconds
+        return f"{label:<68}{mine:>12,.0f}{peer['articles_per_s']:>14,.0f}{mine / peer['articles_per_s']:>10.1f}x"
+
+    def latency(label: str, name: str) -> list[str]:
+        p50, p95 = figures[f"{name}_p50"], figures[f"{name}_p95"]
+        return [f"{label + ', p50':<68}{p50 * 1000:>12.1f}{peer['query_p50'] * 1000:>14.1f}{peer['query_p50'] / p50:>10.1f}x",
+                f"{label + ', p95':<68}{p95 * 1000:>12.1f}{peer['query_p95'] * 1000:>14.1f}{peer['query_p95'] / p95:>10.1f}x"]
+
     lines = [
         f"archive of {n:,} articles, day of {day['documents']:,} (2 cores, --jobs {figures['jobs']})",
-        f"{'measure':<58}{'dedup':>14}{'datasketch+Redis':>18}{'ratio':>10}",
-        "-" * 100,
-        f"{'add the day: seconds (sign, pairs, align, provenance, commit)':<58}{day['seconds']:>14.1f}",
-        f"{'  of which: ' + ', '.join(f'{k} {v:.1f}' for k, v in day['steps'].items()):<58}",
-        f"{'insert rate, articles/s (dedup: whole add)':<58}{day['documents'] / day['seconds']:>14,.0f}"
-        f"{peer['articles_per_s']:>18,.0f}{day['documents'] / day['seconds'] / peer['articles_per_s']:>10.1f}",
-        f"{'query p50, ms per article':<58}{figures['query_p50'] * 1000:>14.1f}{peer['query_p50'] * 1000:>18.1f}"
-        f"{peer['query_p50'] / figures['query_p50']:>10.1f}",
-        f"{'query p95, ms per article':<58}{figures['query_p95'] * 1000:>14.1f}{peer['query_p95'] * 1000:>18.1f}"
-        f"{peer['query_p95'] / figures['query_p95']:>10.1f}",
-        f"{'size, KB per article (dedup: file; Redis: used_memory)':<58}{figures['kb_per_article']:>14.1f}"
-        f"{peer['redis_bytes'] / 1000 / peer['articles']:>18.1f}",
-        f"{'postings runs after the day (band keys + anchors)':<58}{len(day['runs']):>14}",
-        f"{'peak RSS of this process, MiB':<58}{figures['peak_mib']:>14,.0f}",
-        f"{'load average (1 min) during the run, min-max':<58}{figures['load_min']:>9.1f}-{figures['load_max']:.1f}",
+        f"{'measure':<68}{'dedup':>12}{'datasketch':>14}{'speed-up':>11}",
+        "-" * 105,
+        f"{'add the day: seconds (sign, pairs, align, provenance, store)':<68}{day['seconds']:>12.1f}",
+        f"{'  of which: ' + ', '.join(f'{k} {v:.1f}' for k, v in steps.items()):<68}",
+        rate("insert, articles/s: index the signed day (store step, commit)", store),
+        rate("insert, articles/s: sign + index (sign and store steps)", steps.get("sign", 0.0) + store),
+        rate("insert, articles/s: the whole add (alignment, provenance included)", day["seconds"]),
+        *latency("query, ms/article: LSH lookup (band keys -> candidates)", "lsh_query"),
+        *latency("query, ms/article: all lookups (band keys and anchors)", "lookups_query"),
+        *latency("query, ms/article: whole query (lookups, alignment, provenance)", "query"),
+        f"{'size, KB per article (dedup: file; Redis: used_memory)':<68}{figures['kb_per_article']:>12.1f}"
+        f"{peer['redis_bytes'] / 1000 / peer['articles']:>14.1f}",
+        f"{'postings runs after the day (band keys + anchors)':<68}{len(day['runs']):>12}",
+        f"{'peak RSS of this process, MiB':<68}{figures['peak_mib']:>12,.0f}",
+        f"{'load average (1 min) during the run, min-max':<68}{figures['load_min']:>7.1f}-{figures['load_max']:.1f}",
+        "datasketch: MinHashLSH on Redis, the passages of the day's first "
+        f"{peer['articles']:,} articles ({peer['passages']:,}), signatures made before the clock; "
+        "queried with the queried articles' passages",
     ]
     compare = figures.get("compare")
     if compare:
-        lines[-2:-2] = [
-            f"{'batch run of the same articles, seconds':<58}{compare['batch_seconds']:>14.1f}",
-            f"{'archive report, seconds':<58}{compare['report_seconds']:>14.1f}",
-            f"{'archive report == batch run (JSON bytes)':<58}{str(compare['report_equals_batch']):>14}",
-            f"{'day spans (batch run): identical in add / overlapped':<58}"
+        lines[-3:-3] = [
+            f"{'batch run of the same articles, seconds':<68}{compare['batch_seconds']:>12.1f}",
+            f"{'archive report, seconds':<68}{compare['report_seconds']:>12.1f}",
+            f"{'archive report == batch run (JSON bytes)':<68}{str(compare['report_equals_batch']):>12}",
+            f"{'day spans (batch run): identical in add / overlapped':<68}"
             f"{compare['day_spans_identical']:>7,}/{compare['day_spans']:,}{compare['day_spans_overlapped']:>9,}",
         ]
     return "\n".join(lines)
@@ -343,6 +404,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--day", type=int, default=1_000, help="articles of the measured day")
     parser.add_argument("--queries", type=int, default=200, help="articles queried one at a time")
     parser.add_argument("--jobs", type=int, default=2)
+    parser.add_argument("--save-archive", type=Path, default=None,
+                        help="keep a copy of the built archive (before the day) for --reuse-archive")
+    parser.add_argument("--reuse-archive", type=Path, default=None,
+                        help="an archive of the dump's first --archive articles, built before: copied, not rebuilt")
     parser.add_argument("--out", type=Path, default=Path("benchmarks/out"))
     parser.add_argument("--work", type=Path, default=None, help="folder for the archive file [a temporary one]")
     args = parser.parse_args(argv)
@@ -355,24 +420,44 @@ def main(argv: Sequence[str] | None = None) -> int:
     docs = _documents(args.dump, 0, args.archive + args.day + args.queries)
     base, day, queried = docs[: args.archive], docs[args.archive : args.archive + args.day], docs[args.archive + args.day :]
     size = args.build_batch or -(-len(base) // args.batches)
-    print(f"building an archive of {len(base):,} articles in adds of {size:,}", flush=True)
+    if not args.reuse_archive:
+        print(f"building an archive of {len(base):,} articles in adds of {size:,}", flush=True)
     figures: dict[str, Any] = {"archive_articles": len(base), "jobs": args.jobs, "dump": str(args.dump),
                                "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()), "commit": _commit(),
                                "argv": list(argv) if argv is not None else None}
     loads = _LoadWatch()
-    figures["build"] = build(path, base, size, args.jobs)
+    if args.reuse_archive:
+        # A copy, so that the day's add (a write) leaves the prebuilt archive as it was.
+        shutil.copyfile(args.reuse_archive, path)
+        with Archive(path) as archive:
+            (held,) = archive._db.execute("SELECT count(*) FROM documents").fetchone()
+        if held != len(base):
+            raise SystemExit(f"{args.reuse_archive} holds {held:,} articles, not the dump's first {len(base):,}")
+        print(f"reusing {args.reuse_archive} (not timed here)", flush=True)
+        figures["build"], figures["reused"] = [], str(args.reuse_archive)
+    else:
+        figures["build"] = build(path, base, size, args.jobs)
+        if args.save_archive:
+            shutil.copyfile(path, args.save_archive)  # closed by build: the log is checkpointed into it
     print(f"adding a day of {len(day):,}", flush=True)
     figures["day"], day_result = add_day(path, day, args.jobs)
     figures["kb_per_article"] = os.path.getsize(path) / 1000 / (len(base) + len(day))
-    print(f"querying {len(queried):,} articles one at a time", flush=True)
-    latencies = query_latency(path, queried)
-    figures["query_p50"], figures["query_p95"] = float(np.percentile(latencies, 50)), float(np.percentile(latencies, 95))
+    print(f"datasketch MinHashLSH on Redis; then {len(queried):,} articles queried one at a time, "
+          "each by dedup and by the peer in turn", flush=True)
+    mine = ArchiveQueries(path, queried[0])
+    try:
+        peer_day = day[: args.peer_articles]
+        figures["datasketch_redis"] = {"articles": len(peer_day),
+                                       **datasketch_redis(peer_day, queried, Params(), before_each=mine)}
+    finally:
+        mine.close()
+    for name, seconds in mine.seconds.items():
+        prefix = "query" if name == "query" else f"{name}_query"
+        figures[f"{prefix}_p50"], figures[f"{prefix}_p95"] = (float(np.percentile(seconds, 50)),
+                                                             float(np.percentile(seconds, 95)))
     if not args.no_compare:
         print("comparing with the batch run", flush=True)
         figures["compare"] = compare_with_batch(path, base + day, day_result, args.jobs)
-    print("datasketch MinHashLSH on Redis", flush=True)
-    peer_day = day[: args.peer_articles]
-    figures["datasketch_redis"] = {"articles": len(peer_day), **datasketch_redis(peer_day, queried, Params())}
     figures["peak_mib"] = _peak_mib()
     figures["load_min"], figures["load_max"] = loads.stop()
     print(table(figures))

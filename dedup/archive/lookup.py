@@ -31,7 +31,7 @@ from ..pipeline import Params
 from . import postings
 from .rows import anchor_postings, band_postings
 
-__all__ = ["BatchPairs", "batch_pairs", "band_keys_of"]
+__all__ = ["BatchPairs", "batch_pairs", "band_keys_of", "lsh_carriers", "anchor_carriers", "new_anchors"]
 
 @dataclass(frozen=True, eq=False)
 class BatchPairs:
@@ -60,6 +60,19 @@ def _carriers(db: sqlite3.Connection, kind: int, keys: np.ndarray, cap: int) -> 
     return postings.carriers(db, kind, sorted_unique(keys).astype(np.int64), cap)
 
 
+def lsh_carriers(db: sqlite3.Connection, new: Sequence[SignedBatch], params: Params) -> np.ndarray:
+    """(band key, archive number) of the archived carriers of the new passages' LSH
+    band keys, the ``max_bucket`` last added of each: the archive's LSH candidates."""
+    keys = np.concatenate([band_keys_of(b, params).ravel() for b in new]) if new else np.zeros(0, np.uint64)
+    return _carriers(db, postings.BAND, band_postings(keys), params.max_bucket)
+
+
+def anchor_carriers(db: sqlite3.Connection, hashes: np.ndarray, params: Params) -> np.ndarray:
+    """(anchor, archive number) of the archived carriers of shingle ``hashes``,
+    counted up to ``anchor_max_df + 1`` (enough to tell a rare anchor)."""
+    return _carriers(db, postings.ANCHOR, anchor_postings(hashes), params.anchor_max_df + 1)
+
+
 def batch_pairs(db: sqlite3.Connection, new: Sequence[SignedBatch], params: Params, load_signed,
                 exclude: set[int] = frozenset()) -> BatchPairs:  # type: ignore[assignment]
     """The pairs of the new documents (indexed batches, with anchors) with each
@@ -67,11 +80,10 @@ def batch_pairs(db: sqlite3.Connection, new: Sequence[SignedBatch], params: Para
     ids and indexed batch; archived documents in ``exclude`` take no part."""
     new_ids = tuple(i for b in new for i in b.doc_ids)
     n_new = len(new_ids)
-    keys = np.concatenate([band_keys_of(b, params).ravel() for b in new]) if new else np.zeros(0, np.uint64)
-    lsh = _carriers(db, postings.BAND, band_postings(keys), params.max_bucket)
+    lsh = lsh_carriers(db, new, params)
     lsh_docs = sorted(set(lsh[:, 1].tolist()) - exclude)
-    anchors_new = _new_anchors(new)
-    stored = _carriers(db, postings.ANCHOR, anchor_postings(anchors_new[1]), params.anchor_max_df + 1)
+    anchors_new = new_anchors(new)
+    stored = anchor_carriers(db, anchors_new[1], params)
     stored = stored[~np.isin(stored[:, 1], list(exclude))] if exclude else stored
     anchor_docs = sorted(set(stored[:, 1].tolist()) - set(lsh_docs))
     archived = np.array(lsh_docs + anchor_docs, dtype=np.int64)
@@ -82,8 +94,10 @@ def batch_pairs(db: sqlite3.Connection, new: Sequence[SignedBatch], params: Para
     carrier = n_new + by_num[np.searchsorted(archived[by_num], stored[:, 1])] if len(archived) else stored[:, 1]
     groups = np.concatenate([anchors_new[0], carrier])
     hashes = np.concatenate([anchor_postings(anchors_new[1]), stored[:, 0]])
-    keep = _rare(hashes, params.anchor_max_df)
-    found = anchor_pairs(groups[keep], hashes[keep], max_df=params.anchor_max_df, min_shared=params.anchor_min_shared)
+    # An anchor the archive's carriers (counted up to anchor_max_df + 1) and the
+    # batch together carry more than anchor_max_df times is none: anchor_pairs
+    # drops it, as a batch run does.
+    found = anchor_pairs(groups, hashes, max_df=params.anchor_max_df, min_shared=params.anchor_min_shared)
     codes.append(pair_codes(found.left, found.right, n))
     left, right = split_pair_codes(sorted_unique(np.concatenate(codes)), n)
     with_new = (left < n_new) | (right < n_new)
@@ -101,7 +115,7 @@ def batch_pairs(db: sqlite3.Connection, new: Sequence[SignedBatch], params: Para
     return BatchPairs(ids, nums, renumber[left], renumber[right])
 
 
-def _new_anchors(new: Sequence[SignedBatch]) -> tuple[np.ndarray, np.ndarray]:
+def new_anchors(new: Sequence[SignedBatch]) -> tuple[np.ndarray, np.ndarray]:
     """(local document, shingle) of every new document's anchors."""
     docs, hashes, offset = [], [], 0
     for b in new:
@@ -112,13 +126,6 @@ def _new_anchors(new: Sequence[SignedBatch]) -> tuple[np.ndarray, np.ndarray]:
     if not docs:
         return np.zeros(0, np.int64), np.zeros(0, np.uint32)
     return np.concatenate(docs).astype(np.int64), np.concatenate(hashes)
-
-
-def _rare(hashes: np.ndarray, max_df: int) -> np.ndarray:
-    """Mask of the incidences whose anchor at most ``max_df`` documents carry in all
-    (the archive's carriers came counted up to ``max_df + 1``)."""
-    _, inverse, counts = np.unique(hashes, return_inverse=True, return_counts=True)
-    return counts[inverse] <= max_df
 
 
 def _lsh_codes(new: Sequence[SignedBatch], stored: SignedBatch | None, params: Params, n_new: int, n: int) -> np.ndarray:

@@ -21,14 +21,16 @@ Tables::
               block; every key of a block is >= its ``first`` and < the next block's ``first``.
 
 A lookup of a few keys (``query``) finds each key's block per run through the
-primary key; a lookup of many (an ``add``) reads the runs' blocks in key order
+primary key, one statement per run; a lookup of many (an ``add``) reads the runs' blocks in key order
 and meets them with the sorted keys in numpy. Either way the result is the
 same: the carriers of each key, the ``cap`` last added.
 """
 
 from __future__ import annotations
 
+import json
 import sqlite3
+from operator import itemgetter
 from typing import Iterator, Sequence
 
 import numpy as np
@@ -82,8 +84,8 @@ def _block_rows(run: int, kind: int, keys: np.ndarray, docs: np.ndarray) -> Iter
 
 def _decode(kind: int, rows: Sequence[tuple]) -> tuple[np.ndarray, np.ndarray]:
     """(keys, docs) of blocks given in key order, as int64."""
-    keys = np.frombuffer(b"".join(r[-2] for r in rows), dtype=_KEY[kind]).astype(np.int64)
-    docs = np.frombuffer(b"".join(r[-1] for r in rows), dtype=_DOC).astype(np.int64)
+    keys = np.frombuffer(b"".join(map(itemgetter(-2), rows)), dtype=_KEY[kind]).astype(np.int64)
+    docs = np.frombuffer(b"".join(map(itemgetter(-1), rows)), dtype=_DOC).astype(np.int64)
     return keys, docs
 
 
@@ -110,16 +112,14 @@ def _touched(db: sqlite3.Connection, run: int, postings: int, keys: np.ndarray) 
     if len(keys) * _PROBE_SHARE > postings // BLOCK + 1:
         yield from _pages(db, run)
         return
-    # One descent of the primary key per key (a statement that finds the block's
-    # first key, then the block, descends twice and took twice as long).
-    found = {}
-    for key in keys.tolist():
-        row = db.execute("SELECT first, keys, docs FROM blocks WHERE run = ? AND first <= ? ORDER BY first DESC "
-                         "LIMIT 1", (run, key)).fetchone()
-        if row is not None:
-            found[row[0]] = row
-    if found:
-        yield [found[first] for first in sorted(found)]
+    # One statement per run: SQLite finds each key's block (the last whose first
+    # key is <= it) and reads the distinct blocks, in C. A statement per key
+    # cost about twice the CPU (900 keys in two runs: 27 against 13 ms).
+    rows = db.execute("SELECT first, keys, docs FROM blocks WHERE run = ?1 AND first IN "
+                      "(SELECT (SELECT first FROM blocks WHERE run = ?1 AND first <= k.value ORDER BY first DESC "
+                      "LIMIT 1) FROM json_each(?2) AS k) ORDER BY first", (run, json.dumps(keys.tolist()))).fetchall()
+    if rows:
+        yield rows
 
 
 def _runs(db: sqlite3.Connection, kind: int) -> list[tuple[int, int]]:
@@ -136,15 +136,20 @@ def carriers(db: sqlite3.Connection, kind: int, keys: np.ndarray, cap: int) -> n
     for run, postings in _runs(db, kind):
         pieces = [found]
         for rows in _touched(db, run, postings, keys):
-            have = np.frombuffer(b"".join(r[1] for r in rows), dtype=_KEY[kind])
+            have = np.frombuffer(b"".join(map(itemgetter(1), rows)), dtype=_KEY[kind])
             # Only the keys within the page's range can be in it.
             wanted = same[np.searchsorted(same, have[0]) : np.searchsorted(same, have[-1], side="right")]
             start = np.searchsorted(have, wanted, side="left")
             count = np.searchsorted(have, wanted, side="right") - start
             if not count.any():
                 continue
+            # A key's documents ascend within a run: its ``cap`` last are its last
+            # postings here. Taking only those keeps a common shingle (thousands of
+            # carriers) from costing thousands of rows for ``cap`` to be kept.
+            start += np.maximum(count - cap, 0)
+            count = np.minimum(count, cap)
             at = np.repeat(start - np.cumsum(count) + count, count) + np.arange(count.sum())
-            docs = np.frombuffer(b"".join(r[2] for r in rows), dtype=_DOC)
+            docs = np.frombuffer(b"".join(map(itemgetter(2), rows)), dtype=_DOC)
             pieces.append(np.stack([have[at].astype(np.int64), docs[at].astype(np.int64)], axis=1))
         found = _last(np.concatenate(pieces), cap)
     return found

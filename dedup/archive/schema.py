@@ -81,6 +81,12 @@ def connect(path: str | os.PathLike[str], *, create_missing: bool, wait: float =
         db.execute("PRAGMA cache_size=-262144")  # 256 MiB: a query's blocks and the documents' index stay cached
         db.execute("PRAGMA journal_mode=WAL")
         db.execute("PRAGMA synchronous=NORMAL")  # WAL: a commit survives a killed process
+        # Pages read through a memory map, not a read() into SQLite's cache each: a
+        # query meets a block on a page of its own per key and run, and this took its
+        # CPU at 100,000 articles from 16 to 10 ms (p50). SQLite caps the map (2 GiB in
+        # this build); pages beyond it are read as before. The file never shrinks (no
+        # VACUUM, no auto_vacuum), so a mapped page never goes away under a reader.
+        db.execute(f"PRAGMA mmap_size={1 << 40}")
     except sqlite3.OperationalError as exc:  # no such folder, no permission
         raise InputError(f"cannot open the archive: {exc}", path=str(path)) from None
     except sqlite3.DatabaseError as exc:
