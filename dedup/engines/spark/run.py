@@ -340,8 +340,8 @@ def _document_pairs(run: _Run, index: _Index, candidates):
     options, n = run.params.anchor, index.n_documents
     run.step("pairs")
     # One packed column, sorted alone: Spark radix-sorts a single 64-bit key, where a sort on
-    # (shingle, doc) compares rows; shingles of one document (most) go through to the step,
-    # which skips them, as a window that counted carriers first cost more than it saved.
+    # (shingle, doc) compares rows. Shingles of one document (most) go through to the step,
+    # which skips them, rather than a window counting carriers first (a sort on two columns).
     rows = index.anchors.mapInArrow(steps.anchor_partition, steps.ANCHORS)
     shared = (rows.repartition(F.shiftright("key", 32)).sortWithinPartitions("key")
               .mapInArrow(lambda b: steps.sharing_partition(b, n, options.max_df), steps.SHARED))
