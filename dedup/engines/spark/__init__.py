@@ -30,7 +30,8 @@ def local_session(master: str = "local[*]", *, app_name: str = "dedup", config: 
 
     In local mode, shuffles get four partitions per core instead of Spark's
     200 (which suit a cluster, and cost more in tasks than they save on one
-    machine). ``config`` adds or overrides settings; a session that exists
+    machine), and keep them all (no merging by size, which balances bytes,
+    not work). ``config`` adds or overrides settings; a session that exists
     already (under ``spark-submit``) is returned as it is.
     """
     from pyspark.sql import SparkSession
@@ -43,6 +44,10 @@ def local_session(master: str = "local[*]", *, app_name: str = "dedup", config: 
         cores = master[len("local["):-1] if master.startswith("local[") else "1"
         count = (os.cpu_count() or 1) if cores in ("*", "") else int(cores.split(",")[0])
         defaults["spark.sql.shuffle.partitions"] = str(4 * count)
+        # Spark would merge small shuffle partitions (by bytes) into fewer tasks than the
+        # cores can balance: signing, alignment and the report are few bytes and much
+        # Python, and ran as 3 tasks on 2 cores (one core idle while the last ran).
+        defaults["spark.sql.adaptive.coalescePartitions.enabled"] = "false"
     for key, value in {**defaults, **(config or {})}.items():
         builder = builder.config(key, value)
     spark = builder.getOrCreate()

@@ -212,10 +212,12 @@ def _sign(run: _Run, docs, anchors: bool) -> _Index:
     numbered = (signed.join(F.broadcast(doc_first), "part").join(F.broadcast(passage_first), "part")
                 .withColumn("doc", F.col("doc") + F.col("doc_first"))
                 .withColumn("passage", F.col("passage") + F.col("passage_first")))
+    # Documents and passages are read from the signed Parquet each time (a column scan and a
+    # join with a few rows), not written again: the copy cost more than the reads it served.
     doc_rows = numbered.where(F.col("row") == steps.DOC_ROW)
-    documents = run.saved(doc_rows.select("doc", "id", "text", "date", "source", "url", "title"), "documents")
-    passages = run.saved(numbered.where(F.col("row") == steps.PASSAGE_ROW)
-                         .select("passage", "doc", "start", "end", "kind", "values", "size"), "passages")
+    documents = doc_rows.select("doc", "id", "text", "date", "source", "url", "title")
+    passages = (numbered.where(F.col("row") == steps.PASSAGE_ROW)
+                .select("passage", "doc", "start", "end", "kind", "values", "size"))
     return _Index(documents, passages, doc_rows.select("doc", "anchors"), n_documents, n_passages)
 
 
@@ -337,8 +339,11 @@ def _document_pairs(run: _Run, index: _Index, candidates):
 
     options, n = run.params.anchor, index.n_documents
     run.step("pairs")
+    # One packed column, sorted alone: Spark radix-sorts a single 64-bit key, where a sort on
+    # (shingle, doc) compares rows. Shingles of one document (most) go through to the step,
+    # which skips them, rather than a window counting carriers first (a sort on two columns).
     rows = index.anchors.mapInArrow(steps.anchor_partition, steps.ANCHORS)
-    shared = (_shared(rows, ("hash",), "doc")
+    shared = (rows.repartition(F.shiftright("key", 32)).sortWithinPartitions("key")
               .mapInArrow(lambda b: steps.sharing_partition(b, n, options.max_df), steps.SHARED))
     counted = (shared.repartition("docs").sortWithinPartitions("docs")
                .mapInArrow(lambda b: steps.counted_partition(b, options.min_shared), steps.SHARED))

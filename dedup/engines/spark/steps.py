@@ -189,29 +189,35 @@ def group_partition(batches: Iterable[pa.RecordBatch], num_perm: int, options: V
         ], names=["passage", "label", "weakest"])
 
 
-ANCHORS = "hash long, doc long"
+ANCHORS = "key long"
 
 
 def anchor_partition(batches: Iterable[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
-    """Each document's distinct shingles (``doc``, ``anchors``), a row each."""
+    """Each document's distinct shingles (``doc``, ``anchors``), a row each: the
+    in-process key ``shingle << 32 | doc`` (as a signed 64-bit number, which
+    keeps a shingle's rows together and in document order)."""
     for table in table_batches(batches):
         blobs = table.column("anchors").to_pylist()
         hashes = [np.frombuffer(b or b"", dtype=np.uint32) for b in blobs]
         docs = column(table, "doc", np.int64)
         counts = np.array([len(h) for h in hashes], np.int64)
-        yield pa.RecordBatch.from_arrays([
-            pa.array(np.concatenate(hashes).astype(np.int64) if hashes else np.zeros(0, np.int64)),
-            pa.array(np.repeat(docs, counts)),
-        ], names=["hash", "doc"])
+        flat = np.concatenate(hashes) if hashes else np.zeros(0, np.uint32)
+        keys = (flat.astype(np.uint64) << np.uint64(32)) | np.repeat(docs, counts).astype(np.uint64)
+        yield pa.RecordBatch.from_arrays([pa.array(keys.view(np.int64))], names=["key"])
 
 
 SHARED = "docs long"
 
 
 def sharing_partition(batches: Iterable[pa.RecordBatch], documents: int, max_df: int) -> Iterator[pa.RecordBatch]:
-    """:func:`~dedup.index.sharing_codes` over anchor rows sorted by (hash, doc)."""
-    for table in complete_runs(batches, ("hash",), cap=max_df):
-        keys = (column(table, "hash").astype(np.uint64) << np.uint64(32)) | column(table, "doc").astype(np.uint64)
+    """:func:`~dedup.index.sharing_codes` over anchor keys sorted (a shingle's
+    rows together, in document order)."""
+    def with_shingle() -> Iterator[pa.RecordBatch]:
+        for batch in batches:
+            yield batch.append_column("shingle", pa.array(column(batch, "key") >> 32))
+
+    for table in complete_runs(with_shingle(), ("shingle",), cap=max_df):
+        keys = column(table, "key", np.int64).view(np.uint64)
         yield pa.RecordBatch.from_arrays([pa.array(sharing_codes(keys, documents, max_df))], names=["docs"])
 
 
