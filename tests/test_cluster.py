@@ -247,6 +247,39 @@ def test_bbit_estimates_take_out_chance_agreement(jaccard):
     assert np.abs(found - exact).max() < 0.05
 
 
+def test_estimate_of_many_pairs_is_the_share_of_equal_values_pair_by_pair():
+    """Past one chunk the pairs are estimated on threads, chunk by chunk:
+    every pair still gets its own share of equal values, in its own place."""
+    rng = np.random.default_rng(3)
+    values = rng.integers(0, 4, (500, 16), dtype=np.uint32)
+    sizes = rng.integers(1, 90, 500)
+    count = 3 * (1 << 16) + 17
+    left, right = rng.integers(0, 500, count), rng.integers(0, 500, count)
+    jaccard, containment = estimate(values, sizes, left, right)
+    sample = rng.integers(0, count, 2000)
+    for i in sample.tolist():
+        assert jaccard[i] == (values[left[i]] == values[right[i]]).mean()
+    one, one_containment = estimate(values, sizes, left[sample], right[sample])
+    assert np.array_equal(one, jaccard[sample]) and np.array_equal(one_containment, containment[sample])
+
+
+@pytest.mark.parametrize("enabled", [True, False])
+def test_building_clusters_leaves_garbage_collection_as_it_found_it(enabled):
+    import gc
+
+    labels = np.array([0, 0, 2, 2, -1])
+    was = gc.isenabled()
+    try:
+        gc.enable() if enabled else gc.disable()
+        clusters = build_clusters(labels, doc=np.array([0, 1, 0, 2, 1]), start=np.array([0, 0, 50, 10, 60]),
+                                  end=np.array([40, 40, 90, 50, 99]), doc_ids=["a", "b", "c"], weakest={0: 0.9, 2: 0.7})
+        assert gc.isenabled() is enabled
+        assert [[(m.doc, m.start, m.end) for m in c.members] for c in clusters] == [
+            [("a", 0, 40), ("b", 0, 40)], [("a", 50, 90), ("c", 10, 50)]]
+    finally:
+        gc.enable() if was else gc.disable()
+
+
 _any_text = st.text(st.characters(blacklist_categories=("Cs",)), max_size=30) | st.sampled_from(
     ["", "\"quoted\" \\ back", "line\nbreak\ttab\x00nul", "\u2028\u2029 separators", "日本語 ümlaut 😀"])
 
