@@ -30,6 +30,17 @@ class AlignDoc:
         return cls(doc_id, text, tokens.starts[lo:hi], tokens.ends[lo:hi], tokens.hashes[lo:hi])
 
     # Computed once per document, however many pairs it is aligned in.
+    def ngrams(self, n: int) -> "NgramIndex":
+        """The document's token n-grams, hashed, and where each distinct one occurs."""
+        found = self._ngram_indexes.get(n)
+        if found is None:
+            found = self._ngram_indexes[n] = NgramIndex.of(self.hashes, n)
+        return found
+
+    @cached_property
+    def _ngram_indexes(self) -> dict[int, "NgramIndex"]:
+        return {}
+
     @cached_property
     def sentences(self) -> list[tuple[int, int]]:
         return sentence_spans(self.text)
@@ -90,6 +101,35 @@ class AlignDoc:
         """Which tokens are content words: four characters or more, or a number,
         and not a function word of the document's language."""
         return (((self.ends - self.starts) >= 4) | self.numbers) & ~function_word_mask(self.hashes)
+
+
+@dataclass(frozen=True, eq=False)
+class NgramIndex:
+    """A document's token n-grams: ``hashes[k]`` is the n-gram at token k;
+    ``distinct`` (ascending) occurs ``counts`` times, at tokens
+    ``order[first:first + counts]`` (ascending)."""
+
+    hashes: np.ndarray
+    distinct: np.ndarray
+    counts: np.ndarray
+    first: np.ndarray
+    order: np.ndarray
+
+    @classmethod
+    def of(cls, tokens: np.ndarray, n: int) -> "NgramIndex":
+        count = len(tokens) - n + 1
+        if count <= 0:
+            empty = np.zeros(0, np.int64)
+            return cls(np.zeros(0, np.uint64), np.zeros(0, np.uint64), empty, empty, empty)
+        grams = tokens[:count].copy()
+        with np.errstate(over="ignore"):
+            for k in range(1, n):
+                grams = grams * np.uint64(0x9E3779B97F4A7C15) + tokens[k : k + count]
+        order = np.argsort(grams, kind="stable")
+        ranked = grams[order]
+        first = np.flatnonzero(np.concatenate(([True], ranked[1:] != ranked[:-1])))
+        counts = np.diff(np.append(first, count))
+        return cls(grams, ranked[first], counts, first, order)
 
 
 @dataclass(frozen=True)

@@ -10,32 +10,19 @@ from .merge import _drop_overlaps, _merge_neighbours
 from .rescue import _rescue_all, _rescue_supported
 
 
-def _ngram_hashes(hashes: np.ndarray, n: int) -> np.ndarray:
-    count = len(hashes) - n + 1
-    if count <= 0:
-        return np.zeros(0, np.uint64)
-    acc = hashes[:count].copy()
-    with np.errstate(over="ignore"):
-        for j in range(1, n):
-            acc = acc * np.uint64(0x9E3779B97F4A7C15) + hashes[j : j + count]
-    return acc
-
-
-def _seeds(a: np.ndarray, b: np.ndarray, n: int, max_repeats: int) -> tuple[np.ndarray, np.ndarray]:
-    """(i, j) with the same n-gram at token i of a and j of b."""
-    ga, gb = _ngram_hashes(a, n), _ngram_hashes(b, n)
-    if not len(ga) or not len(gb):
+def _seeds(a: AlignDoc, b: AlignDoc, n: int, max_repeats: int) -> tuple[np.ndarray, np.ndarray]:
+    """(i, j) with the same n-gram at token i of a and j of b, ordered by i, then j."""
+    ga = a.ngrams(n).hashes
+    index = b.ngrams(n)
+    if not len(ga) or not len(index.distinct):
         return np.zeros(0, np.int64), np.zeros(0, np.int64)
-    order = np.argsort(gb, kind="stable")
-    sorted_b = gb[order]
-    lo = np.searchsorted(sorted_b, ga, side="left")
-    hi = np.searchsorted(sorted_b, ga, side="right")
-    counts = hi - lo
+    at = np.minimum(np.searchsorted(index.distinct, ga), len(index.distinct) - 1)
+    counts = np.where(index.distinct[at] == ga, index.counts[at], 0)
     # An n-gram repeated many times in b ("in the", lists) says nothing about where a copy is.
     counts[counts > max_repeats] = 0
     i = np.repeat(np.arange(len(ga)), counts)
     within = np.arange(counts.sum()) - np.repeat(np.cumsum(counts) - counts, counts)
-    j = order[np.repeat(lo, counts) + within]
+    j = index.order[np.repeat(index.first[at], counts) + within]
     return i.astype(np.int64), j.astype(np.int64)
 
 
@@ -45,17 +32,19 @@ def _chains(i: np.ndarray, j: np.ndarray, n: int, max_gap: int) -> list[list[int
         return []
     diag = j - i
     order = np.lexsort((i, diag))
-    runs: list[list[int]] = []
-    for k in order.tolist():
-        ii, jj, dd = int(i[k]), int(j[k]), int(diag[k])
-        last = runs[-1] if runs else None
-        if last is not None and last[5] == dd and ii <= last[1] + max_gap:
-            last[1], last[3], last[4] = max(last[1], ii + n), max(last[3], jj + n), last[4] + 1
-        else:
-            runs.append([ii, ii + n, jj, jj + n, 1, dd])
+    i, j, diag = i[order], j[order], diag[order]
+    # A run is seeds on one diagonal, each within max_gap tokens of the end of
+    # the n-gram before it. Seeds are distinct and ascend along a diagonal, so
+    # a run ends where the diagonal changes or the next seed starts too far on.
+    starts = np.flatnonzero(np.concatenate(([True], (diag[1:] != diag[:-1]) | (i[1:] > i[:-1] + n + max_gap))))
+    ends = np.append(starts[1:], len(i)) - 1
+    # Sorted by where they start in a, then in b: one diagonal and one start
+    # are one run, so no two runs tie.
+    by_start = np.lexsort((j[starts], i[starts]))
+    runs = np.stack((i[starts], i[ends] + n, j[starts], j[ends] + n, ends - starts + 1, diag[starts]),
+                    axis=1)[by_start].tolist()
     # Runs on nearby diagonals that follow each other are one stretch with an
     # insertion or deletion in between.
-    runs.sort(key=lambda r: (r[0], r[2]))
     stretches: list[list[int]] = []
     for r in runs:
         for s in reversed(stretches[-8:]):
@@ -173,7 +162,7 @@ def align_pair(
     by position in ``a``.
     """
     _check(seed_ngram, max_gap, min_tokens)
-    i, j = _seeds(a.hashes, b.hashes, seed_ngram, max_repeats)
+    i, j = _seeds(a, b, seed_ngram, max_repeats)
     margin = max_gap
     found: list[Alignment] = []
     chains = _chains(i, j, seed_ngram, max_gap)
