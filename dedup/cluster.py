@@ -15,16 +15,15 @@ the representative of its group, A and C both verify against it and join.
 
 from __future__ import annotations
 
-import gc
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Iterator, Mapping, Sequence
+from typing import Mapping, Sequence
 
 import numpy as np
 
 from .corpus import CorpusIndex
 from .errors import ParameterError
+from .garbage import collection_paused
 from .index import Candidates
 from .options import VerifyOptions
 from .spans import UnionFind
@@ -166,11 +165,12 @@ def group_passages(
     # inlined with path halving.
     ordered_left, ordered_right = node_of[verified.left[order]].tolist(), node_of[verified.right[order]].tolist()
     for x, y in zip(ordered_left, ordered_right):
-        a = x
+        a, b = parent[x], parent[y]
+        if a == b:  # one parent, one group: most pairs of copies, once their group has formed
+            continue
         while parent[a] != a:
             parent[a] = parent[parent[a]]
             a = parent[a]
-        b = y
         while parent[b] != b:
             parent[b] = parent[parent[b]]
             b = parent[b]
@@ -237,7 +237,7 @@ def build_clusters(
     bounds = np.flatnonzero(np.concatenate(([True], member_label[1:] != member_label[:-1], [True])))
     member_key = np.stack((by_id[member_doc], member_start, member_end), axis=1)  # doc id order, start, end
     los, his = bounds[:-1].tolist(), bounds[1:].tolist()
-    with _collection_paused():
+    with collection_paused():
         members = [ClusterMember(doc_ids[x], a, b)
                    for x, a, b in zip(member_doc.tolist(), member_start.tolist(), member_end.tolist())]
     # Clusters are numbered in order of their members, compared as sequences:
@@ -251,29 +251,11 @@ def build_clusters(
         for run in runs:
             lo, hi = int(run[0]), int(run[-1]) + 2
             order[lo:hi] = sorted(order[lo:hi], key=lambda c: member_key[los[c] : his[c]].tolist())
-    with _collection_paused():
+    with collection_paused():
         return [Cluster(f"c{i:06d}", tuple(members[los[c] : his[c]]),
                         round(weakest.get(int(member_label[los[c]]), 1.0), 6))
                 for i, c in enumerate(order, 1)]
 
-
-@contextmanager
-def _collection_paused() -> Iterator[None]:
-    """No cyclic garbage collection while many small acyclic objects are made.
-
-    Each few hundred thousand new objects set off a full collection that
-    walks every object of the process; making a reuse-heavy corpus's 310,000
-    members and 43,000 clusters set off four, a third of the time taken.
-    These objects hold no cycles, so nothing is left for the collector
-    afterwards. The previous state comes back on the way out.
-    """
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def weakest_links(labels: np.ndarray, verified: Verified) -> dict[int, float]:

@@ -38,6 +38,7 @@ from .align import AlignDoc, Alignment, align_pair
 from .cluster import Cluster, cluster_index, verify_candidates
 from .corpus import CorpusIndex, SignedBatch, SignOptions, gather_signed, index_batch, sign_documents
 from .errors import ParameterError
+from .garbage import collection_paused
 from .index import Candidates, DocumentPairs, document_pairs, find_candidates
 from .ingest import Document, IngestReport, check_documents, input_bytes, read_documents
 from .normalize import texts_for_tokens, tokenize_batch
@@ -414,6 +415,7 @@ def find_provenance(
     return provenance_of_index(index, store, params, jobs=jobs, progress=progress, ingest=ingest)
 
 
+@collection_paused()  # alignments come back by the million: see dedup.garbage
 def provenance_of_index(
     index: CorpusIndex,
     store: Mapping[str, Document],

@@ -31,6 +31,7 @@ from .cluster import ClusterMember
 from .spans import UnionFind, merge_spans, subtract_spans
 from .dates import find_dateline, parse_date
 from .errors import ParameterError
+from .garbage import collection_paused
 from .ingest import Document
 from .near_duplicates import NearDuplicate, near_duplicates
 
@@ -254,6 +255,7 @@ def reuse_drafts(alignments: Sequence[Alignment], min_overlap: float = 0.8) -> l
     return [d.members for i, d in enumerate(all_drafts) if i not in composite]
 
 
+@collection_paused()  # a report is hundreds of thousands of small objects: see dedup.garbage
 def build_provenance(
     documents: Mapping[str, Document],
     alignments: Sequence[Alignment],

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 import dedup
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -394,3 +396,30 @@ def test_coverage_by_wider_clusters_counts_every_stretch_that_reaches_the_member
               if k > carriers and s < member.end and member.start < e]
     expected = sum(e - s for s, e in merge_spans(pieces)) / max(length, 1)
     assert _Stretches(stretches).covered_by_wider(member, carriers) == expected
+
+
+@pytest.mark.parametrize("enabled", [True, False])
+def test_provenance_leaves_garbage_collection_as_it_found_it(enabled):
+    """Building a report pauses the collector (dedup.garbage); it comes back
+    as it was, also when the step fails."""
+    import gc
+
+    from dedup.garbage import collection_paused
+
+    shared = ("The Office aims to have a close relationship with Security Council bodies and "
+              "Member States, strengthening existing and developing new partnerships.")
+    docs = [Document("a", "First report. " + shared, date="2018-05-01"),
+            Document("b", shared + " Later words.", date="2018-05-03")]
+    was = gc.isenabled()
+    try:
+        gc.enable() if enabled else gc.disable()
+        result = find_provenance(docs)
+        assert gc.isenabled() is enabled
+        assert [s.origin for s in result.report.documents[1].spans] == ["a"]
+        with pytest.raises(ZeroDivisionError):
+            with collection_paused():
+                assert not gc.isenabled()
+                1 / 0
+        assert gc.isenabled() is enabled
+    finally:
+        gc.enable() if was else gc.disable()
