@@ -377,18 +377,40 @@ def _locality_order(pairs: DocumentPairs, documents: int) -> np.ndarray:
     return np.lexsort((np.maximum(a, b), np.minimum(a, b)))
 
 
+#: Batches of pairs whose spilled documents the operating system is asked to read ahead.
+_READ_AHEAD = 4
+
+
 def _pair_batches(pairs: DocumentPairs, order: np.ndarray, doc_ids: Sequence[str], documents: Mapping[str, Document]
                   ) -> Iterator[list[tuple[Document, Document]]]:
-    for lo in range(0, len(order), _PAIRS_PER_BATCH):
-        chosen = order[lo : lo + _PAIRS_PER_BATCH]
+    prefetch = getattr(documents, "prefetch", None)
+
+    def chosen(lo: int) -> np.ndarray:
+        return order[lo : lo + _PAIRS_PER_BATCH]
+
+    def ends(picked: np.ndarray) -> list[int]:
+        return np.unique(pairs.left[picked]).tolist() + np.unique(pairs.right[picked]).tolist()
+
+    starts = range(0, len(order), _PAIRS_PER_BATCH)
+    if prefetch is not None:
+        for lo in starts[:_READ_AHEAD]:
+            prefetch(doc_ids[k] for k in ends(chosen(lo)))
+    for lo in starts:
+        if prefetch is not None and lo + _READ_AHEAD * _PAIRS_PER_BATCH < len(order):
+            # Alignment reads a spilled document at random places of the
+            # store's file: where the page cache has let it go, each read
+            # waits for the disk (a million-article run waited minutes).
+            # Asked a few batches ahead, the reads overlap with alignment.
+            prefetch(doc_ids[k] for k in ends(chosen(lo + _READ_AHEAD * _PAIRS_PER_BATCH)))
+        picked = chosen(lo)
         # One object per document in a batch, however many of its pairs: a
         # store reads a document on disk anew at each lookup, and the batch
         # is pickled to a worker with each distinct object once.
         batch: dict[int, Document] = {}
-        for k in np.unique(pairs.left[chosen]).tolist() + np.unique(pairs.right[chosen]).tolist():
+        for k in ends(picked):
             if k not in batch:
                 batch[k] = documents[doc_ids[k]]
-        yield [(batch[a], batch[b]) for a, b in zip(pairs.left[chosen].tolist(), pairs.right[chosen].tolist())]
+        yield [(batch[a], batch[b]) for a, b in zip(pairs.left[picked].tolist(), pairs.right[picked].tolist())]
 
 
 def find_provenance(

@@ -14,6 +14,7 @@ batches, looked up by id.
 
 from __future__ import annotations
 
+import os
 import pickle
 import tempfile
 from array import array
@@ -26,6 +27,8 @@ __all__ = ["DocumentStore"]
 
 #: Characters of text kept in memory before documents go to the temporary file.
 MEMORY_LIMIT = 256 << 20
+#: Read-ahead advice, where the system has it (not on Windows or macOS).
+_WILLNEED = getattr(os, "POSIX_FADV_WILLNEED", None) if hasattr(os, "posix_fadvise") else None
 
 
 class DocumentStore(Mapping[str, Document]):
@@ -100,6 +103,20 @@ class DocumentStore(Mapping[str, Document]):
             return pickle.loads(self._file.read(self._lengths[slot]))
         except OSError as exc:
             raise WriteError(f"cannot read document {doc_id!r} back from the temporary file: {exc.strerror or exc}") from None
+
+    def prefetch(self, doc_ids: Iterable[str]) -> None:
+        """Ask the operating system to start reading these documents from the
+        temporary file (those that are there), so that a later lookup finds
+        them in the page cache instead of waiting for the disk. Only a hint:
+        nothing is read here, and unknown ids are passed over."""
+        if self._file is None or _WILLNEED is None:
+            return
+        self._file.flush()  # the hint is for bytes on the file, not in its buffer
+        fd, memory, slots = self._file.fileno(), self._memory, self._slots
+        for doc_id in doc_ids:
+            slot = slots.get(doc_id)
+            if slot is not None and memory[slot] is None:
+                os.posix_fadvise(fd, self._offsets[slot], self._lengths[slot], _WILLNEED)
 
     def __iter__(self) -> Iterator[str]:
         return iter(self._slots)

@@ -87,3 +87,31 @@ def test_a_full_temporary_folder_is_a_write_error_and_the_store_stays_whole(monk
     monkeypatch.setattr(store, "_file", kept)
     assert "late" not in store and len(store) == store.spilled == 2
     assert [store[d.id] for d in _docs(2)] == _docs(2)
+
+
+def test_read_ahead_advice_changes_nothing_that_is_read(monkeypatch):
+    """``prefetch`` only advises the system: spilled documents read back the same,
+    ids it does not hold or holds in memory are passed over, and the
+    alignment batches are the same with the advice as from a plain mapping."""
+    import numpy as np
+
+    from dedup import pipeline
+    from dedup.index import DocumentPairs
+
+    docs = [Document(f"d{i}", f"text number {i} " * (i + 1)) for i in range(40)]
+    store = DocumentStore(memory_limit=100)
+    store.add(docs)
+    assert store.spilled > 30
+    store.prefetch(["d39", "nobody", "d0", "d39"])
+    assert [store[d.id] for d in docs] == docs
+    rng = np.random.default_rng(5)
+    left, right = rng.integers(0, 40, 300), rng.integers(0, 40, 300)
+    pairs = DocumentPairs(np.minimum(left, right), np.maximum(left, right))
+    order = rng.permutation(300)
+    monkeypatch.setattr(pipeline, "_PAIRS_PER_BATCH", 7)
+    ids = [d.id for d in docs]
+    advised = [[(a.id, b.id) for a, b in batch] for batch in pipeline._pair_batches(pairs, order, ids, store)]
+    plain = [[(a.id, b.id) for a, b in batch] for batch in pipeline._pair_batches(pairs, order, ids, dict(store.items()))]
+    assert advised == plain and sum(map(len, advised)) == 300
+    store.close()
+    store.prefetch(["d1"])  # a closed store has nothing to advise on
