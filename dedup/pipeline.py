@@ -25,6 +25,7 @@ result depends on the batch size, ``jobs`` or the input order.
 from __future__ import annotations
 
 import os
+import pickle
 from collections import OrderedDict, deque
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field, replace
@@ -382,8 +383,11 @@ _READ_AHEAD = 4
 
 
 def _pair_batches(pairs: DocumentPairs, order: np.ndarray, doc_ids: Sequence[str], documents: Mapping[str, Document]
-                  ) -> Iterator[list[tuple[Document, Document]]]:
+                  ) -> Iterator[tuple[list[Document | bytes], list[int], list[int]]]:
+    """Batches of pairs for :func:`_align_batch`: the batch's distinct documents,
+    and the places in that list of each pair's two ends."""
     prefetch = getattr(documents, "prefetch", None)
+    packed = getattr(documents, "packed", documents.__getitem__)
 
     def chosen(lo: int) -> np.ndarray:
         return order[lo : lo + _PAIRS_PER_BATCH]
@@ -403,14 +407,26 @@ def _pair_batches(pairs: DocumentPairs, order: np.ndarray, doc_ids: Sequence[str
             # Asked a few batches ahead, the reads overlap with alignment.
             prefetch(doc_ids[k] for k in ends(chosen(lo + _READ_AHEAD * _PAIRS_PER_BATCH)))
         picked = chosen(lo)
-        # One object per document in a batch, however many of its pairs: a
-        # store reads a document on disk anew at each lookup, and the batch
-        # is pickled to a worker with each distinct object once.
-        batch: dict[int, Document] = {}
+        # One entry per document in a batch, however many of its pairs. A
+        # document in the store's file goes as the bytes the file holds: the
+        # worker unpickles it, where this process would unpickle it only to
+        # pickle it again for the worker (at a million articles, most of what
+        # this process did while two workers aligned).
+        place: dict[int, int] = {}
+        docs: list[Document | bytes] = []
         for k in ends(picked):
-            if k not in batch:
-                batch[k] = documents[doc_ids[k]]
-        yield [(batch[a], batch[b]) for a, b in zip(pairs.left[picked].tolist(), pairs.right[picked].tolist())]
+            if k not in place:
+                place[k] = len(docs)
+                docs.append(packed(doc_ids[k]))
+        yield (docs, [place[a] for a in pairs.left[picked].tolist()], [place[b] for b in pairs.right[picked].tolist()])
+
+
+def _align_batch(batch: tuple[list[Document | bytes], list[int], list[int]], options: AlignOptions
+                 ) -> list[list[Alignment]]:
+    """:func:`_align_each` of a batch from :func:`_pair_batches` (on a worker)."""
+    packed, left, right = batch
+    docs = [pickle.loads(d) if isinstance(d, bytes) else d for d in packed]
+    return _align_each([(docs[a], docs[b]) for a, b in zip(left, right)], options)
 
 
 def find_provenance(
@@ -472,7 +488,7 @@ def provenance_of_index(
     order = todo[_locality_order(DocumentPairs(pairs.left[todo], pairs.right[todo]), len(doc_ids))]
     done = len(pairs) - len(todo)
     for lo, each in zip(range(0, len(order), _PAIRS_PER_BATCH),
-                        _parallel_map(_align_each, _pair_batches(pairs, order, doc_ids, store), jobs, params.align)):
+                        _parallel_map(_align_batch, _pair_batches(pairs, order, doc_ids, store), jobs, params.align)):
         for k, alignments_of_pair in zip(order[lo : lo + _PAIRS_PER_BATCH].tolist(), each):
             found[k] = alignments_of_pair
         done += len(each)

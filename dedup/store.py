@@ -92,6 +92,13 @@ class DocumentStore(Mapping[str, Document]):
         return self._spilled
 
     def __getitem__(self, doc_id: str) -> Document:
+        found = self.packed(doc_id)
+        return pickle.loads(found) if isinstance(found, bytes) else found
+
+    def packed(self, doc_id: str) -> Document | bytes:
+        """The document, or, if it is in the temporary file, its bytes there
+        (``pickle.loads`` gives the document): for handing it to another
+        process, which would get it pickled anyway."""
         slot = self._slots[doc_id]
         doc = self._memory[slot]
         if doc is not None:
@@ -100,7 +107,7 @@ class DocumentStore(Mapping[str, Document]):
             raise ParameterError(f"document {doc_id!r} was in the temporary file of a closed store")
         try:
             self._file.seek(self._offsets[slot])
-            return pickle.loads(self._file.read(self._lengths[slot]))
+            return self._file.read(self._lengths[slot])
         except OSError as exc:
             raise WriteError(f"cannot read document {doc_id!r} back from the temporary file: {exc.strerror or exc}") from None
 

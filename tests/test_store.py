@@ -110,8 +110,33 @@ def test_read_ahead_advice_changes_nothing_that_is_read(monkeypatch):
     order = rng.permutation(300)
     monkeypatch.setattr(pipeline, "_PAIRS_PER_BATCH", 7)
     ids = [d.id for d in docs]
-    advised = [[(a.id, b.id) for a, b in batch] for batch in pipeline._pair_batches(pairs, order, ids, store)]
-    plain = [[(a.id, b.id) for a, b in batch] for batch in pipeline._pair_batches(pairs, order, ids, dict(store.items()))]
+
+    def batches(documents):
+        out = []
+        for packed, left, right in pipeline._pair_batches(pairs, order, ids, documents):
+            found = [pickle.loads(d) if isinstance(d, bytes) else d for d in packed]
+            assert len({d.id for d in found}) == len(found)  # each document once in a batch
+            out.append([(found[a], found[b]) for a, b in zip(left, right)])
+        return out
+
+    advised, plain = batches(store), batches(dict(store.items()))
     assert advised == plain and sum(map(len, advised)) == 300
+    assert [(a.id, b.id) for batch in plain for a, b in batch] == [(ids[a], ids[b]) for a, b in
+                                                                   zip(pairs.left[order], pairs.right[order])]
+    assert any(isinstance(d, bytes) for packed, _, _ in pipeline._pair_batches(pairs, order, ids, store)
+               for d in packed)  # spilled documents travel as the file's bytes
     store.close()
     store.prefetch(["d1"])  # a closed store has nothing to advise on
+
+
+def test_provenance_with_every_document_spilled_on_two_workers_is_the_same(monkeypatch):
+    """Spilled documents reach the alignment workers as the file's bytes."""
+    shared = ("The Office aims to have a close relationship with Security Council bodies and Member States, "
+              "strengthening existing and developing new partnerships with regional organisations.")
+    docs = [Document(f"n{i}", f"Intro {i} words here. {shared}" if i % 2 else f"{shared} Outro {i}.",
+                     date=f"2020-01-{i + 1:02d}") for i in range(8)]
+    expected = dedup.find_provenance(docs)
+    monkeypatch.setattr("dedup.store.MEMORY_LIMIT", 0)
+    spilled = dedup.find_provenance(docs, jobs=2)
+    assert spilled.documents.spilled == len(docs)
+    assert spilled.report.to_dict() == expected.report.to_dict() and expected.stats["alignments"] > 0
