@@ -6,8 +6,9 @@ that makes hundreds of thousands of small objects (clusters and their
 members, a provenance report) in a process that already holds a corpus
 sets off several, each walking the whole corpus again: a third of the time
 of building a 100,000-article provenance report went to them, 2 of 5 s of
-CPU. The steps paused here make no reference cycles that would wait for the
-collector, and the collector's state is given back as it was found.
+CPU. The steps paused here make few reference cycles, if any; those wait
+for the next collection after the pause. The collector's state is given back
+as it was found.
 """
 
 from __future__ import annotations
