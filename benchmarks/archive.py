@@ -11,8 +11,10 @@ MinHashLSH on Redis storage, in one run on this machine (2 cores):
    merges of runs included: how an add grows with the archive); or, with
    ``--reuse-archive``, copies one built before (``--save-archive`` keeps one);
 2. adds the next ``--day`` articles (the measured day), step by step (its
-   time is the whole ``Archive.add``, commit included);
-3. queries ``--queries`` articles of the following day one at a time (the
+   time is the whole ``Archive.add``, commit included); then (unless
+   ``--no-compact``) compacts the archive, as a user would between days (timed
+   apart: ``Archive.compact``, which merges each kind's runs of postings into one);
+3. (unless ``--queries 0``) queries ``--queries`` articles of the following day one at a time (the
    library, no process start): p50 and p95 latency of the whole query, and,
    timed as the peer is (the article signed before the clock), of its LSH
    lookup alone (band keys to archived candidates) and of all its lookups
@@ -144,6 +146,15 @@ def build(path: Path, docs: Sequence[Document], size: int, jobs: int) -> list[di
 def _runs(archive: Archive) -> list[int]:
     """Postings per run, band keys then anchors (the LSM layout's state)."""
     return [n for (n,) in archive._db.execute("SELECT postings FROM runs ORDER BY kind, id")]
+
+
+def compact(path: Path) -> dict[str, Any]:
+    """Time ``Archive.compact`` (commit included)."""
+    started = time.perf_counter()
+    with Archive(path) as archive:
+        before, after = archive.compact()
+        runs = _runs(archive)
+    return {"seconds": time.perf_counter() - started, "runs_before": before, "runs_after": after, "runs": runs}
 
 
 def add_day(path: Path, day: Sequence[Document], jobs: int) -> tuple[dict[str, Any], dedup.ArchiveResult]:
@@ -320,6 +331,8 @@ def plot(figures: dict[str, Any], out: Path) -> None:
         left.legend()
     else:  # a reused archive was built (and timed) elsewhere: the day's steps
         steps = list(day["steps"].items())
+        if figures.get("compact"):
+            steps.append(("compact\n(after the day)", figures["compact"]["seconds"]))
         left.barh([k for k, _ in steps][::-1], [v for _, v in steps][::-1])
         left.set_xlabel("seconds")
         left.set_title(f"add {day['documents']:,} articles to {figures['archive_articles']:,}: "
@@ -344,9 +357,26 @@ def plot(figures: dict[str, Any], out: Path) -> None:
 
 def table(figures: dict[str, Any]) -> str:
     """The figures as a table; ``speed-up`` is how many times faster dedup is than the peer (higher is better)."""
-    peer, day = figures["datasketch_redis"], figures["day"]
+    day = figures["day"]
     n, steps = figures["archive_articles"], day["steps"]
     store = steps.get("store", float("nan"))
+    head = [
+        f"archive of {n:,} articles, day of {day['documents']:,} (2 cores, --jobs {figures['jobs']})",
+        f"{'measure':<68}{'dedup':>12}{'datasketch':>14}{'speed-up':>11}",
+        "-" * 105,
+        f"{'add the day: seconds (sign, pairs, align, provenance, store)':<68}{day['seconds']:>12.1f}",
+        f"{'  of which: ' + ', '.join(f'{k} {v:.1f}' for k, v in steps.items()):<68}",
+        f"{'postings runs after the day (band keys + anchors)':<68}{len(day['runs']):>12}",
+    ]
+    done = figures.get("compact")
+    if done:
+        head.append(f"{'compact after the day (between days): seconds, runs after':<68}{done['seconds']:>12.1f}"
+                    f"{done['runs_after']:>14}")
+    tail = [f"{'peak RSS of this process, MiB':<68}{figures['peak_mib']:>12,.0f}",
+            f"{'load average (1 min) during the run, min-max':<68}{figures['load_min']:>7.1f}-{figures['load_max']:.1f}"]
+    if "datasketch_redis" not in figures:  # no queries: the day's add alone
+        return "\n".join(head + [f"{'size, KB per article (the file)':<68}{figures['kb_per_article']:>12.1f}"] + tail)
+    peer = figures["datasketch_redis"]
 
     def rate(label: str, seconds: float) -> str:
         mine = day["documents"] / seconds
@@ -357,12 +387,7 @@ def table(figures: dict[str, Any]) -> str:
         return [f"{label + ', p50':<68}{p50 * 1000:>12.1f}{peer['query_p50'] * 1000:>14.1f}{peer['query_p50'] / p50:>10.1f}x",
                 f"{label + ', p95':<68}{p95 * 1000:>12.1f}{peer['query_p95'] * 1000:>14.1f}{peer['query_p95'] / p95:>10.1f}x"]
 
-    lines = [
-        f"archive of {n:,} articles, day of {day['documents']:,} (2 cores, --jobs {figures['jobs']})",
-        f"{'measure':<68}{'dedup':>12}{'datasketch':>14}{'speed-up':>11}",
-        "-" * 105,
-        f"{'add the day: seconds (sign, pairs, align, provenance, store)':<68}{day['seconds']:>12.1f}",
-        f"{'  of which: ' + ', '.join(f'{k} {v:.1f}' for k, v in steps.items()):<68}",
+    lines = head + [
         rate("insert, articles/s: index the signed day (store step, commit)", store),
         rate("insert, articles/s: sign + index (sign and store steps)", steps.get("sign", 0.0) + store),
         rate("insert, articles/s: the whole add (alignment, provenance included)", day["seconds"]),
@@ -371,9 +396,7 @@ def table(figures: dict[str, Any]) -> str:
         *latency("query, ms/article: whole query (lookups, alignment, provenance)", "query"),
         f"{'size, KB per article (dedup: file; Redis: used_memory)':<68}{figures['kb_per_article']:>12.1f}"
         f"{peer['redis_bytes'] / 1000 / peer['articles']:>14.1f}",
-        f"{'postings runs after the day (band keys + anchors)':<68}{len(day['runs']):>12}",
-        f"{'peak RSS of this process, MiB':<68}{figures['peak_mib']:>12,.0f}",
-        f"{'load average (1 min) during the run, min-max':<68}{figures['load_min']:>7.1f}-{figures['load_max']:.1f}",
+        *tail,
         "datasketch: MinHashLSH on Redis, the passages of the day's first "
         f"{peer['articles']:,} articles ({peer['passages']:,}), signatures made before the clock; "
         "queried with the queried articles' passages",
@@ -402,7 +425,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--peer-articles", type=int, default=2_000,
                         help="articles of the day whose passages the peer indexes")
     parser.add_argument("--day", type=int, default=1_000, help="articles of the measured day")
-    parser.add_argument("--queries", type=int, default=200, help="articles queried one at a time")
+    parser.add_argument("--queries", type=int, default=200,
+                        help="articles queried one at a time (0: time the day's add alone, without the peer)")
+    parser.add_argument("--no-compact", action="store_true",
+                        help="query the runs of postings the day's add left, without compacting them first")
     parser.add_argument("--jobs", type=int, default=2)
     parser.add_argument("--save-archive", type=Path, default=None,
                         help="keep a copy of the built archive (before the day) for --reuse-archive")
@@ -417,12 +443,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     path = work / "news.db"
     for stale in (path, Path(f"{path}-wal"), Path(f"{path}-shm")):
         stale.unlink(missing_ok=True)
-    docs = _documents(args.dump, 0, args.archive + args.day + args.queries)
-    base, day, queried = docs[: args.archive], docs[args.archive : args.archive + args.day], docs[args.archive + args.day :]
-    size = args.build_batch or -(-len(base) // args.batches)
+    # A reused archive needs the base articles only for the comparison with the batch run.
+    first = args.archive if args.reuse_archive and args.no_compare else 0
+    docs = _documents(args.dump, first, args.archive - first + args.day + args.queries)
+    base, day = docs[: args.archive - first], docs[args.archive - first : args.archive - first + args.day]
+    queried = docs[args.archive - first + args.day :]
+    if len(day) + len(queried) < args.day + args.queries:
+        raise SystemExit(f"{args.dump} holds fewer than {args.archive + args.day + args.queries:,} articles")
+    size = args.build_batch or -(-args.archive // args.batches)
     if not args.reuse_archive:
         print(f"building an archive of {len(base):,} articles in adds of {size:,}", flush=True)
-    figures: dict[str, Any] = {"archive_articles": len(base), "jobs": args.jobs, "dump": str(args.dump),
+    figures: dict[str, Any] = {"archive_articles": args.archive, "jobs": args.jobs, "dump": str(args.dump),
                                "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()), "commit": _commit(),
                                "argv": list(argv) if argv is not None else None}
     loads = _LoadWatch()
@@ -431,8 +462,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         shutil.copyfile(args.reuse_archive, path)
         with Archive(path) as archive:
             (held,) = archive._db.execute("SELECT count(*) FROM documents").fetchone()
-        if held != len(base):
-            raise SystemExit(f"{args.reuse_archive} holds {held:,} articles, not the dump's first {len(base):,}")
+        if held != args.archive:
+            raise SystemExit(f"{args.reuse_archive} holds {held:,} articles, not the dump's first {args.archive:,}")
         print(f"reusing {args.reuse_archive} (not timed here)", flush=True)
         figures["build"], figures["reused"] = [], str(args.reuse_archive)
     else:
@@ -441,20 +472,24 @@ def main(argv: Sequence[str] | None = None) -> int:
             shutil.copyfile(path, args.save_archive)  # closed by build: the log is checkpointed into it
     print(f"adding a day of {len(day):,}", flush=True)
     figures["day"], day_result = add_day(path, day, args.jobs)
-    figures["kb_per_article"] = os.path.getsize(path) / 1000 / (len(base) + len(day))
-    print(f"datasketch MinHashLSH on Redis; then {len(queried):,} articles queried one at a time, "
-          "each by dedup and by the peer in turn", flush=True)
-    mine = ArchiveQueries(path, queried[0])
-    try:
-        peer_day = day[: args.peer_articles]
-        figures["datasketch_redis"] = {"articles": len(peer_day),
-                                       **datasketch_redis(peer_day, queried, Params(), before_each=mine)}
-    finally:
-        mine.close()
-    for name, seconds in mine.seconds.items():
-        prefix = "query" if name == "query" else f"{name}_query"
-        figures[f"{prefix}_p50"], figures[f"{prefix}_p95"] = (float(np.percentile(seconds, 50)),
-                                                             float(np.percentile(seconds, 95)))
+    if not args.no_compact:
+        print("compacting (as between days)", flush=True)
+        figures["compact"] = compact(path)
+    figures["kb_per_article"] = os.path.getsize(path) / 1000 / (args.archive + len(day))
+    if queried:
+        print(f"datasketch MinHashLSH on Redis; then {len(queried):,} articles queried one at a time, "
+              "each by dedup and by the peer in turn", flush=True)
+        mine = ArchiveQueries(path, queried[0])
+        try:
+            peer_day = day[: args.peer_articles]
+            figures["datasketch_redis"] = {"articles": len(peer_day),
+                                           **datasketch_redis(peer_day, queried, Params(), before_each=mine)}
+        finally:
+            mine.close()
+        for name, seconds in mine.seconds.items():
+            prefix = "query" if name == "query" else f"{name}_query"
+            figures[f"{prefix}_p50"], figures[f"{prefix}_p95"] = (float(np.percentile(seconds, 50)),
+                                                                 float(np.percentile(seconds, 95)))
     if not args.no_compare:
         print("comparing with the batch run", flush=True)
         figures["compare"] = compare_with_batch(path, base + day, day_result, args.jobs)
@@ -462,7 +497,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     figures["load_min"], figures["load_max"] = loads.stop()
     print(table(figures))
     (args.out / "archive.json").write_text(json.dumps(figures, indent=1, default=str) + "\n", encoding="utf-8")
-    plot(figures, args.out / "archive.png")
+    if queried:
+        plot(figures, args.out / "archive.png")
     if args.work is None:
         shutil.rmtree(work, ignore_errors=True)
     return 0

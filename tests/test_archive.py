@@ -99,6 +99,39 @@ def test_five_batches_report_the_bytes_of_the_batch_run(archive_report, batch_ru
     assert _written(archive_report, fmt) == _written(batch_run, fmt)
 
 
+def _archive_result_json(result) -> str:
+    out = io.StringIO()
+    write_archive_result(result, out, "json")
+    return out.getvalue()
+
+
+def test_compacting_the_postings_changes_no_result(batch_run, tmp_path):
+    """Compaction merges each kind's runs into one: the report keeps the batch run's
+    bytes, and a query or an add after it gives what it gives without it."""
+    batches = in_batches(CORPUS, 8)
+    plain, compacted = tmp_path / "plain.db", tmp_path / "compacted.db"
+    with Archive(plain, create=True) as archive:
+        for batch in batches[:-1]:
+            archive.add(batch, jobs=2)
+        runs = [len(postings.run_sizes(archive._db, kind)) for kind in (postings.BAND, postings.ANCHOR)]
+    assert min(runs) > 1  # the adds left several runs of each kind
+    shutil.copy(plain, compacted)
+    done = _cli("archive", "compact", str(compacted))
+    assert done.exit_code == 0 and f"{sum(runs)} runs of postings compacted into 2" in done.output, done.output
+    with Archive(compacted) as archive:
+        assert [len(postings.run_sizes(archive._db, k)) for k in (postings.BAND, postings.ANCHOR)] == [1, 1]
+        assert archive.compact() == (2, 2)  # nothing left to merge
+    seen = {}
+    for path in (plain, compacted):
+        with Archive(path) as archive:
+            queried = archive.query(batches[-1][:40] + batches[0][:5])
+            added = archive.add(batches[-1], jobs=2)
+            seen[path] = [_archive_result_json(queried), _archive_result_json(added)]
+    assert seen[plain] == seen[compacted]
+    with Archive(compacted) as archive:
+        assert _written(archive.report(jobs=2), "json") == _written(batch_run, "json")
+
+
 def test_add_reports_every_new_article_and_late_arrivals_revise_origins(generated, batch_run):
     path, results = generated
     for batch, result in zip(in_batches(CORPUS, 5), results):

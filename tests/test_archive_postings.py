@@ -53,9 +53,8 @@ def test_lookups_equal_a_scan_across_runs_merges_and_removals(kind, monkeypatch)
         postings.write_run(db, kind, k, d)
         everything = (np.r_[everything[0], k], np.r_[everything[1], d])
         doc += docs
-    runs = db.execute("SELECT postings FROM runs WHERE kind = ? ORDER BY id", (kind,)).fetchall()
-    sizes = [n for (n,) in runs]
-    assert all(older > postings.RATIO * newer for older, newer in zip(sizes, sizes[1:]))  # merged as they grew
+    sizes = postings.run_sizes(db, kind)
+    assert len(sizes) < 7  # merged as they grew
     assert sum(sizes) == len(everything[0])
     assert db.execute("SELECT count(*) FROM blocks WHERE run NOT IN (SELECT id FROM runs)").fetchone()[0] == 0
     removed = np.array([3, 350, 351, doc - 1])
@@ -66,15 +65,39 @@ def test_lookups_equal_a_scan_across_runs_merges_and_removals(kind, monkeypatch)
     every_key = np.unique(everything[0])
     asked = [np.unique(np.r_[every_key[rng.integers(0, len(every_key), n)], rng.integers(-50, 2050, 5)])
              for n in (1, 3, 30, 2000)]
-    for share in (0, 1 << 40):  # block by block; every run read in key order
-        monkeypatch.setattr(postings, "_PROBE_SHARE", share)
-        for keys in asked:
-            for cap in (1, 4, 1000):
-                found = postings.carriers(db, kind, keys, cap)
-                assert [tuple(r) for r in found.tolist()] == _expected(everything, keys, cap)
-    stored = [np.concatenate(p) for p in zip(*postings.all_postings(db, kind))]
-    order = np.lexsort((stored[1], stored[0]))
-    assert np.array_equal(stored[0][order], np.sort(everything[0]))
+    for compacted in (False, True):
+        if compacted:
+            postings.compact(db, kind)
+            assert postings.run_sizes(db, kind) == [len(everything[0])]
+        for share in (0, 1 << 40):  # block by block; every run read in key order
+            monkeypatch.setattr(postings, "_PROBE_SHARE", share)
+            for keys in asked:
+                for cap in (1, 4, 1000):
+                    found = postings.carriers(db, kind, keys, cap)
+                    assert [tuple(r) for r in found.tolist()] == _expected(everything, keys, cap)
+        stored = [np.concatenate(p) for p in zip(*postings.all_postings(db, kind))]
+        order = np.lexsort((stored[1], stored[0]))
+        assert np.array_equal(stored[0][order], np.sort(everything[0]))
+        assert db.execute("SELECT count(*) FROM blocks WHERE run NOT IN (SELECT id FROM runs)").fetchone()[0] == 0
+
+
+def test_an_add_merges_runs_only_up_to_a_bound_of_its_own_postings():
+    """Each write merges the newest runs only into a run of at most ADD_MERGE times its
+    own postings: a small add never rewrites the large run a compaction made."""
+    db = _db()
+    rng = np.random.default_rng(7)
+    k, d = _day(rng, 1, 2000, postings.BAND)
+    postings.write_run(db, postings.BAND, k, d)
+    doc, sizes = 2001, []
+    for _ in range(12):
+        k, d = _day(rng, doc, 20, postings.BAND)
+        postings.write_run(db, postings.BAND, k, d)
+        doc += 20
+        sizes.append(len(k))
+        runs = postings.run_sizes(db, postings.BAND)
+        assert runs[0] > 50 * len(k)  # the large run was left as it was
+        assert all(n <= postings.ADD_MERGE * max(sizes) for n in runs[1:])
+    assert len(runs) < 12  # the small runs were merged among themselves
 
 
 def test_a_key_never_spans_two_blocks_of_a_run():

@@ -150,3 +150,114 @@ def test_readers_work_while_an_add_runs_and_a_second_writer_fails_after_a_bounde
         assert running.wait(timeout=600) == 0, running.stderr.read()
     with Archive(db) as reader:
         assert reader.info().documents == len(CORPUS)
+
+
+# -- compaction: the same guarantees as an add
+
+#: A compaction in a process of its own that stops inside its transaction once it has merged
+#: the kinds named on its command line (and writes a line saying so), and goes on to commit
+#: when the file named last appears: a kill -9, a reader or a second writer then meets it
+#: at a known moment.
+_PAUSING_COMPACT = """
+import os, sys, time
+from dedup import Archive
+from dedup.archive import postings
+merge = postings.compact
+def pausing(db, kind):
+    merge(db, kind)
+    if kind in {int(k) for k in sys.argv[2].split(",")}:
+        print("merged", kind, flush=True)
+        while not os.path.exists(sys.argv[3]):
+            time.sleep(0.01)
+postings.compact = pausing
+with Archive(sys.argv[1]) as archive:
+    archive.compact()
+"""
+
+
+@pytest.fixture(scope="module")
+def several_runs(files):
+    """The base archive with the day added in three adds: several runs of postings of each kind."""
+    db = files / "runs.db"
+    shutil.copy(files / "base.db", db)
+    with Archive(db) as archive:
+        for k in range(3):
+            archive.add(DAY[k * 400 : (k + 1) * 400], jobs=2)
+    return db
+
+
+def _layout(db) -> tuple[list[list[int]], list[list[int]]]:
+    """Each kind's run sizes, and its postings in (key, doc) order."""
+    from dedup.archive import postings
+
+    with Archive(db) as archive:
+        sizes = [postings.run_sizes(archive._db, kind) for kind in (postings.BAND, postings.ANCHOR)]
+        every = []
+        for kind in (postings.BAND, postings.ANCHOR):
+            pairs = sorted((k, d) for keys, docs in postings.all_postings(archive._db, kind)
+                           for k, d in zip(keys.tolist(), docs.tolist()))
+            every.append(pairs)
+    return sizes, every
+
+
+def _pausing_compact(db, kinds: str, go) -> subprocess.Popen:
+    running = subprocess.Popen([sys.executable, "-c", _PAUSING_COMPACT, str(db), kinds, str(go)], cwd=ROOT,
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    line = running.stdout.readline()
+    assert line.startswith("merged"), running.stderr.read()
+    return running
+
+
+@pytest.mark.parametrize("kinds", ["0", "1"])
+def test_a_compaction_killed_inside_its_transaction_leaves_the_archive_as_it_was(files, several_runs, kinds):
+    """Killed after merging the band keys, and after merging both kinds (before the commit)."""
+    db = files / f"compact-killed-{kinds}.db"
+    shutil.copy(several_runs, db)
+    before = _layout(db)
+    assert sum(len(s) for s in before[0]) > 2
+    running = _pausing_compact(db, kinds, files / "never")
+    os.kill(running.pid, signal.SIGKILL)
+    running.wait()
+    with sqlite3.connect(db) as check:
+        assert check.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    assert _layout(db) == before
+    with Archive(db) as archive:
+        archive.compact()
+    sizes, every = _layout(db)
+    assert every == before[1] and sizes == [[sum(s)] for s in before[0]]
+    assert _report(db) == _report(several_runs)
+
+
+def test_readers_work_while_a_compaction_runs_and_a_second_writer_fails_after_a_bounded_wait(files, several_runs):
+    db = files / "compact-busy.db"
+    shutil.copy(several_runs, db)
+    go = files / "compact-go"
+    with Archive(db) as archive:
+        asked = archive.query(DAY[:3] + BASE[:2])
+        runs_before = archive._run_count()
+    running = _pausing_compact(db, "1", go)  # both kinds merged, not committed
+    try:
+        with Archive(db) as reader:
+            assert reader.info().documents == len(BASE) + 1200
+            assert reader._run_count() == runs_before  # the last committed state
+            assert _json(reader.query(DAY[:3] + BASE[:2])) == _json(asked)
+        started = time.monotonic()
+        with Archive(db, wait=0.5) as writer:
+            with pytest.raises(dedup.WriteError, match="another process is writing to the archive; waited 0.5 s"):
+                writer.compact()
+            with pytest.raises(dedup.WriteError, match="another process is writing"):
+                writer.add([DAY[-1]])
+        assert time.monotonic() - started < 5
+        assert running.poll() is None
+    finally:
+        go.touch()
+        assert running.wait(timeout=600) == 0, running.stderr.read()
+    with Archive(db) as reader:
+        assert reader._run_count() == 2
+        assert _json(reader.query(DAY[:3] + BASE[:2])) == _json(asked)
+
+
+def _json(result) -> str:
+    out = io.StringIO()
+    write_provenance(result.provenance, out, "json")
+    return out.getvalue()

@@ -143,6 +143,23 @@ def test_lsh_candidates_one_band_at_a_time_equal_candidate_pairs(dtype):
         dedup.lsh_candidates(values, 5, 4, groups=groups)
 
 
+def test_bands_sorted_in_this_thread_or_on_two_give_the_same_candidates(monkeypatch):
+    """A few passages are bucketed without threads, many on two: the pairs are the same."""
+    from dedup import index
+
+    n = 600
+    rng = np.random.default_rng(8)
+    values = rng.integers(0, 2**32, (40, 16), dtype=np.uint32)[rng.integers(0, 40, n)]
+    values[rng.random((n, 16)) < 0.3] = rng.integers(0, 2**32, dtype=np.uint32)
+    groups, rank = np.arange(n) // 3, rng.permutation(n)
+    found = []
+    for threads_from in (0, n + 1):
+        monkeypatch.setattr(index, "_THREADS_FROM", threads_from)
+        found.append(dedup.lsh_candidates(values, 4, 4, groups=groups, rank=rank, max_bucket=5))
+    assert len(found[0]) > 100
+    assert np.array_equal(found[0].left, found[1].left) and np.array_equal(found[0].right, found[1].right)
+
+
 def test_narrow_values_pack_into_band_keys_exactly():
     values = np.array([[1, 2, 3, 4], [1, 2, 3, 5], [1, 2, 3, 4]], dtype=np.uint8)
     keys = band_keys(values, 1, 4)[:, 0]

@@ -147,6 +147,28 @@ def remove(archive_path, ids) -> None:
 
 @archive.command()
 @_file
+@click.option("-q", "--quiet", is_flag=True, help="No progress or summary on stderr.")
+def compact(archive_path, quiet) -> None:
+    """Merge ARCHIVE's postings into one sorted run per kind, so that queries read fewer blocks.
+
+    `add` merges only small runs (its cost follows its batch); run this between
+    days. One transaction: readers keep working, an interrupted compaction leaves
+    the archive as it was. No result changes.
+    """
+    def action() -> None:
+        progress = None if quiet else _cli()._Progress(sys.stderr)
+        with Archive(archive_path) as opened:
+            before, after = opened.compact(progress=progress)
+        if progress:
+            progress.close()
+        if not quiet:
+            click.echo(f"dedup: {before:,} runs of postings compacted into {after:,}", err=True)
+
+    _cli()._run(action)
+
+
+@archive.command()
+@_file
 @click.option("--json", "as_json", is_flag=True, help="Print the figures as JSON.")
 def info(archive_path, as_json) -> None:
     """Print ARCHIVE's format, parameters, counts, size and last batch."""
