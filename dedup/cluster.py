@@ -237,9 +237,6 @@ def build_clusters(
     bounds = np.flatnonzero(np.concatenate(([True], member_label[1:] != member_label[:-1], [True])))
     member_key = np.stack((by_id[member_doc], member_start, member_end), axis=1)  # doc id order, start, end
     los, his = bounds[:-1].tolist(), bounds[1:].tolist()
-    with collection_paused():
-        members = [ClusterMember(doc_ids[x], a, b)
-                   for x, a, b in zip(member_doc.tolist(), member_start.tolist(), member_end.tolist())]
     # Clusters are numbered in order of their members, compared as sequences:
     # the first members decide, but for the rare clusters that begin at the
     # same stretch.
@@ -252,10 +249,11 @@ def build_clusters(
             lo, hi = int(run[0]), int(run[-1]) + 2
             order[lo:hi] = sorted(order[lo:hi], key=lambda c: member_key[los[c] : his[c]].tolist())
     with collection_paused():
+        members = [ClusterMember(doc_ids[x], a, b)
+                   for x, a, b in zip(member_doc.tolist(), member_start.tolist(), member_end.tolist())]
         return [Cluster(f"c{i:06d}", tuple(members[los[c] : his[c]]),
                         round(weakest.get(int(member_label[los[c]]), 1.0), 6))
                 for i, c in enumerate(order, 1)]
-
 
 
 def weakest_links(labels: np.ndarray, verified: Verified) -> dict[int, float]:

@@ -388,25 +388,25 @@ def _pair_batches(pairs: DocumentPairs, order: np.ndarray, doc_ids: Sequence[str
     and the places in that list of each pair's two ends."""
     prefetch = getattr(documents, "prefetch", None)
     packed = getattr(documents, "packed", documents.__getitem__)
+    # Each batch's pairs and distinct documents, worked out once, _READ_AHEAD
+    # batches before it is yielded: alignment reads a spilled document at
+    # random places of the store's file, and where the page cache has let it
+    # go, each read waits for the disk (47 s more of alignment in one
+    # million-article run). Asked that far ahead, the reads overlap with alignment.
+    batches = ((picked, np.unique(pairs.left[picked]).tolist() + np.unique(pairs.right[picked]).tolist())
+               for picked in (order[lo : lo + _PAIRS_PER_BATCH] for lo in range(0, len(order), _PAIRS_PER_BATCH)))
+    ahead: deque[tuple[np.ndarray, list[int]]] = deque()
 
-    def chosen(lo: int) -> np.ndarray:
-        return order[lo : lo + _PAIRS_PER_BATCH]
+    def read_ahead() -> None:
+        for picked, ends in islice(batches, _READ_AHEAD - len(ahead)):
+            if prefetch is not None:
+                prefetch(doc_ids[k] for k in ends)
+            ahead.append((picked, ends))
 
-    def ends(picked: np.ndarray) -> list[int]:
-        return np.unique(pairs.left[picked]).tolist() + np.unique(pairs.right[picked]).tolist()
-
-    starts = range(0, len(order), _PAIRS_PER_BATCH)
-    if prefetch is not None:
-        for lo in starts[:_READ_AHEAD]:
-            prefetch(doc_ids[k] for k in ends(chosen(lo)))
-    for lo in starts:
-        if prefetch is not None and lo + _READ_AHEAD * _PAIRS_PER_BATCH < len(order):
-            # Alignment reads a spilled document at random places of the
-            # store's file: where the page cache has let it go, each read
-            # waits for the disk (47 s more of alignment in one million-article run).
-            # Asked a few batches ahead, the reads overlap with alignment.
-            prefetch(doc_ids[k] for k in ends(chosen(lo + _READ_AHEAD * _PAIRS_PER_BATCH)))
-        picked = chosen(lo)
+    read_ahead()
+    while ahead:
+        picked, ends = ahead.popleft()
+        read_ahead()
         # One entry per document in a batch, however many of its pairs. A
         # document in the store's file goes as the bytes the file holds: the
         # worker unpickles it, where this process would unpickle it only to
@@ -414,7 +414,7 @@ def _pair_batches(pairs: DocumentPairs, order: np.ndarray, doc_ids: Sequence[str
         # this process did while two workers aligned).
         place: dict[int, int] = {}
         docs: list[Document | bytes] = []
-        for k in ends(picked):
+        for k in ends:
             if k not in place:
                 place[k] = len(docs)
                 docs.append(packed(doc_ids[k]))
