@@ -35,19 +35,17 @@ def _same_figures(a: str, b: str) -> bool:
 
 
 def near_duplicates(
-    documents: Mapping[str, Document], alignments: Sequence[Alignment], excluded: set[int], coverage: float,
-    min_similarity: float, text_sizes: Mapping[str, int] | None = None,
+    documents: Mapping[str, Document], alignments: Sequence[Alignment], coverage: float, min_similarity: float,
+    text_sizes: Mapping[str, int] | None = None,
 ) -> dict[str, list[NearDuplicate]]:
-    """Pairs whose aligned text, apart from the ``excluded`` nodes, covers most
-    of both documents and is at least ``min_similarity`` alike. ``text_sizes``
-    (each document's length without surrounding space), where given, spares
-    reading the texts of pairs that cover too little."""
+    """Pairs whose aligned text covers most of both documents and is at least
+    ``min_similarity`` alike. ``text_sizes`` (each document's length without
+    surrounding space), where given, spares reading the texts of pairs that
+    cover too little."""
     if text_sizes is None:
         text_sizes = {d: len(documents[d].text.strip()) for al in alignments for d in (al.a, al.b)}
     by_pair: dict[tuple[str, str], list[int]] = defaultdict(list)
     for k, al in enumerate(alignments):
-        if 2 * k in excluded:  # node ids: 2k is the a side, 2k+1 the b side
-            continue
         by_pair[(al.a, al.b) if al.a < al.b else (al.b, al.a)].append(k)
     out: dict[str, list[NearDuplicate]] = defaultdict(list)
     for (x, y), ks in sorted(by_pair.items()):

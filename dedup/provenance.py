@@ -221,6 +221,9 @@ class _Spans(UnionFind):
 class _Draft:
     members: tuple[ClusterMember, ...]
     nodes: tuple[int, ...]
+    # The members again, of only the stretches aligned as copies (see
+    # COMPOSITE_SIMILARITY); None where that is every stretch.
+    copies: tuple[ClusterMember, ...] | None = None
 
 
 def _clusters(alignments: Sequence[Alignment], min_overlap: float) -> tuple[_Spans, list[_Draft], dict[int, list[int]]]:
@@ -235,14 +238,21 @@ def _clusters(alignments: Sequence[Alignment], min_overlap: float) -> tuple[_Spa
     groups: dict[int, list[int]] = defaultdict(list)
     for i in range(len(spans.nodes)):
         groups[spans.find(i)].append(i)
+    copied = [al.similarity >= COMPOSITE_SIMILARITY for al in alignments]
     drafts = []
     for nodes in groups.values():
         by_doc: dict[str, list[tuple[int, int]]] = defaultdict(list)
+        alike: dict[str, list[tuple[int, int]]] = defaultdict(list)
         for i in nodes:
             doc, s, e = spans.nodes[i]
             by_doc[doc].append((s, e))
+            if copied[i >> 1]:  # node 2k is alignment k's a side, 2k+1 its b side
+                alike[doc].append((s, e))
         members = tuple(ClusterMember(d, s, e) for d in sorted(by_doc) for s, e in merge_spans(by_doc[d]))
-        drafts.append(_Draft(members, tuple(sorted(nodes))))
+        copies = None
+        if sum(map(len, alike.values())) < len(nodes):
+            copies = tuple(ClusterMember(d, s, e) for d in sorted(alike) for s, e in merge_spans(alike[d]))
+        drafts.append(_Draft(members, tuple(sorted(nodes)), copies))
     drafts.sort(key=lambda d: [(m.doc, m.start, m.end) for m in d.members])
     return spans, drafts, edges
 
@@ -308,11 +318,11 @@ def build_provenance(
         clusters.append(cluster)
         for doc_id, span, priority in _cluster_spans(cluster, draft, spans, edges, alignments, iso_dates):
             per_doc[doc_id].append((span, priority))
-    # Text made of boilerplate paragraphs side by side (a composite) does not make two articles
-    # near-duplicates; one text carried whole by many (a notice re-sent every day with the
-    # same figures) does: it is boilerplate as a source of reuse, but still the same article.
-    excluded = {n for i in composite for n in all_drafts[i].nodes}
-    near = near_duplicates(documents, alignments, excluded, near_duplicate_coverage, near_duplicate_similarity,
+    # Every alignment counts, also those of composite or boilerplate clusters: an
+    # article re-sent whole is the same article however widely its paragraphs
+    # or its form are carried elsewhere (two fills of a form with other figures
+    # are told apart by their figures, and by the similarity the pair needs).
+    near = near_duplicates(documents, alignments, near_duplicate_coverage, near_duplicate_similarity,
                            text_sizes={doc_id: size[1] for doc_id, size in lengths.items()})
     reports = tuple(
         _document_report(doc_id, documents, lengths[doc_id][0], sources[doc_id], dates[doc_id],
@@ -327,22 +337,28 @@ def build_provenance(
 # paragraphs pasted side by side in two articles), not a reuse of its own.
 COMPOSITE_COVERAGE = 0.9
 
+# ... covered, that is, by the same text: by stretches aligned at this
+# similarity or more. A form filled in with other facts (a eurobond issue's
+# standard wording around another issuer, amount and coupon) aligns with the
+# story at 0.7-0.9; a story re-sent whole with its facts is a reuse of its own,
+# however many stories carry the form.
+COMPOSITE_SIMILARITY = 0.9
+
 
 def _composite(drafts: Sequence[_Draft]) -> set[int]:
     """Indices of the drafts that are made of more widely carried drafts."""
     carriers = [len({m.doc for m in d.members}) for d in drafts]
     by_doc: dict[str, list[tuple[int, int, int]]] = defaultdict(list)
     for i, draft in enumerate(drafts):
-        for m in draft.members:
+        for m in draft.members if draft.copies is None else draft.copies:
             by_doc[m.doc].append((m.start, m.end, carriers[i]))
     # A document of a reuse-heavy corpus has stretches in hundreds of
     # clusters: each member looks only at those that can reach it.
     stretches = {doc: _Stretches(found) for doc, found in by_doc.items()}
-    composite = set()
-    for i, draft in enumerate(drafts):
-        if all(stretches[m.doc].covered_by_wider(m, carriers[i]) >= COMPOSITE_COVERAGE for m in draft.members):
-            composite.add(i)
-    return composite
+    none = _Stretches([])
+    return {i for i, draft in enumerate(drafts)
+            if all(stretches.get(m.doc, none).covered_by_wider(m, carriers[i]) >= COMPOSITE_COVERAGE
+                   for m in draft.members)}
 
 
 class _Stretches:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 
 import pytest
 
@@ -423,3 +424,46 @@ def test_provenance_leaves_garbage_collection_as_it_found_it(enabled):
         assert gc.isenabled() is enabled
     finally:
         gc.enable() if was else gc.disable()
+
+
+def test_a_story_resent_whole_stays_a_reuse_and_a_near_duplicate_however_many_stories_fill_its_form():
+    # A eurobond issue on the wire's standard form: other issues fill the form
+    # with other issuers, amounts and coupons, and align with the story only
+    # at 0.7-0.9, paragraph by paragraph; the story re-sent whole aligns at 1.
+    bond = ("NORDVIK ISSUES 10 BILLION YEN BOND\nNordvik Finance is issuing a 10 billion yen eurobond due April 7, "
+            "1994 with a five pct coupon and priced at 102-3/8 pct, Yamato International said.\n"
+            "    The non-callable bonds will be issued in denominations of one mln yen and will be listed in "
+            "Luxembourg. Total fees of 1-7/8 pct comprise 5/8 pct for management and underwriting.")
+    lead, body = bond.index("\n") + 1, bond.index("    The")
+    docs = {d: Document(d, bond, date=f"1987-03-{k + 10:02d}") for k, d in enumerate(
+        ["story", "resend", "fill1", "fill2", "fill3", "fill4", "fill5", "fill6"])}
+    fuzzy = [dedup.Alignment(x, s, e, f"fill{k}", s, e, 0.8, 12)
+             for k in range(1, 7) for x in ("story", "resend") for s, e in ((lead, body), (body, len(bond)))]
+    fuzzy += [dedup.Alignment(f"fill{k}", s, e, f"fill{k + 1}", s, e, 0.8, 12)
+              for k in range(1, 6) for s, e in ((lead, body), (body, len(bond)))]
+    whole = dedup.Alignment("story", 0, len(bond), "resend", 0, len(bond), 1.0, 60)
+    report = dedup.build_provenance(docs, fuzzy + [whole])
+    by_id = {d.id: d for d in report.documents}
+    assert [n.doc for n in by_id["story"].near_duplicates] == ["resend"]
+    assert [n.doc for n in by_id["resend"].near_duplicates] == ["story"]
+    assert by_id["fill1"].near_duplicates == ()
+    assert any(s.start == 0 and s.end == len(bond) for s in by_id["resend"].spans)  # the re-send's own cluster
+    # The same stretches aligned as copies make the story a composite of the
+    # wider paragraphs (two boilerplate paragraphs side by side): no cluster of its own.
+    copies = [replace(al, similarity=1.0) for al in fuzzy]
+    report = dedup.build_provenance(docs, copies + [whole])
+    assert not any(s.start == 0 and s.end == len(bond) for d in report.documents for s in d.spans)
+
+
+def test_a_resend_stays_a_near_duplicate_when_a_third_version_carries_most_of_it_in_pieces():
+    story = f"{RELEASE} The board meets in May. {' '.join(FILLERS[2:6])}"
+    cut = story.index(" The board") + 1, story.index(FILLERS[2])
+    docs = {d: Document(d, story if d != "third" else story[: cut[0]] + story[cut[1]:], date=f"1987-10-19T09:1{k}")
+            for k, d in enumerate(("first", "resend", "third"))}
+    # "third" leaves out one sentence: it carries the story in two pieces.
+    pieces = [(0, cut[0] - 1, 0), (cut[1], len(story), cut[1] - cut[0])]
+    alignments = [dedup.Alignment(x, s, e, "third", s - shift, e - shift, 1.0, 20)
+                  for x in ("first", "resend") for s, e, shift in pieces]
+    alignments.append(dedup.Alignment("first", 0, len(story), "resend", 0, len(story), 1.0, 80))
+    near = {d.id: [n.doc for n in d.near_duplicates] for d in dedup.build_provenance(docs, alignments).documents}
+    assert "resend" in near["first"] and "first" in near["resend"]
